@@ -1,0 +1,22 @@
+namespace Functional;
+
+/// <summary>
+/// The mutable autograd state that belongs to one tensor handle: a leaf's requires-grad flag and gradient
+/// accumulator, a non-leaf's retained gradient, hooks, and whether an in-place op superseded the handle.
+/// The handle itself (storage, view geometry, grad_fn) never changes; see DESIGN.md, "The three kinds of state".
+/// </summary>
+internal sealed class AutogradMeta
+{
+    public bool RequiresGrad;           // leaves only; a non-leaf requires grad because it has a grad_fn
+    public Tensor? Grad;                // a leaf's accumulator, or a non-leaf's retained gradient
+    public bool RetainsGrad;
+    public List<HookEntry>? Hooks;
+    public string? SupersededBy;        // the op that superseded this handle, or null
+    public bool WarnedNonLeafGrad;
+    public AccumulateGrad? Accumulator; // a leaf's node in every graph built on it (one per leaf, so edges merge)
+
+    internal sealed class HookEntry(Func<Tensor, Tensor?> hook)
+    {
+        public readonly Func<Tensor, Tensor?> Hook = hook;
+    }
+}

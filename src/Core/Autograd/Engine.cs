@@ -1,0 +1,248 @@
+namespace Functional;
+
+// Note [Engine Scheduling]
+// Backward walks the graph by dependency counts, not recursion: a node runs once every node that feeds
+// it a gradient has run, so a 100,000-node chain needs no deep stack. Among ready nodes the most
+// recently created runs first (PyTorch's sequence-number order). The walk has three phases:
+//   1. discover the nodes reachable from the roots and count their incoming edges;
+//   2. check every node that will run (saved tensors present, versions unchanged) before running any;
+//   3. run the rules, then commit leaf accumulators and retained grads only after the whole walk worked.
+// So a backward that fails leaves every accumulator as it was. Saved tensors are released node by node
+// (without retainGraph) as soon as the node has run.
+
+/// <summary>The backward engine behind <see cref="Tensor.Backward"/> and <see cref="Autograd.Grad"/>.</summary>
+internal static class Engine
+{
+    /// <summary>Runs backward from <paramref name="roots"/>. With <paramref name="inputs"/> it returns their
+    /// gradients and touches no accumulator; without, it accumulates into leaves and returns null.</summary>
+    public static Tensor?[]? Run(Tensor[] roots, Tensor?[] rootGrads, bool keepGraph, bool createGraph,
+                                 Tensor[]? inputs, bool allowUnused)
+    {
+        // ---- roots and their gradients ----
+        var rootNodes = new Node[roots.Length];
+        var seeds = new Tensor[roots.Length];
+        for (int i = 0; i < roots.Length; i++)
+        {
+            var root = roots[i];
+            if (!root.RequiresGrad)
+                throw new NoGradFnException(
+                    $"element {i} of tensors does not require grad and does not have a grad_fn. " +
+                    $"This tensor ({root.Describe()}) is not connected to any leaf that requires grad: it was detached, computed " +
+                    "under NoGrad, or computed only from tensors that do not require grad. Call Backward on a result of the tensor that requires grad.");
+            seeds[i] = SeedGradient(root, rootGrads[i], i);
+            rootNodes[i] = root._gradFn ?? AccumulatorOf(root);
+        }
+
+        // ---- what to capture (Autograd.Grad) ----
+        Dictionary<Node, List<int>>? captureAt = null;
+        if (inputs is not null)
+        {
+            captureAt = new(ReferenceEqualityComparer.Instance);
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                var x = inputs[i];
+                if (!x.RequiresGrad)
+                    throw new AutogradException($"One of the differentiated Tensors does not require grad. Input {i} ({x.Describe()}) does not; " +
+                                                "call RequiresGrad_() on it before computing the outputs.");
+                var node = x._gradFn ?? AccumulatorOf(x);
+                if (!captureAt.TryGetValue(node, out var list)) captureAt[node] = list = [];
+                list.Add(i);
+            }
+        }
+
+        // ---- phase 1: discover and count dependencies ----
+        var deps = new Dictionary<Node, int>(ReferenceEqualityComparer.Instance);
+        var order = new List<Node>();   // discovery order; reversed post-order below for "needed"
+        var stack = new Stack<(Node Node, int NextIndex)>();
+        foreach (var r in rootNodes)
+        {
+            if (deps.ContainsKey(r)) continue;
+            deps[r] = 0;
+            stack.Push((r, 0));
+            while (stack.Count > 0)
+            {
+                var (n, k) = stack.Pop();
+                if (k < n.Next.Length)
+                {
+                    stack.Push((n, k + 1));
+                    var child = n.Next[k];
+                    if (child is null) continue;
+                    if (deps.TryGetValue(child, out int c)) deps[child] = c + 1;
+                    else { deps[child] = 1; stack.Push((child, 0)); }
+                }
+                else order.Add(n);    // post-order: children before parents
+            }
+        }
+
+        // In capture mode only nodes on a path to an input need to run.
+        HashSet<Node>? needed = null;
+        if (captureAt is not null)
+        {
+            for (int i = 0; i < inputs!.Length; i++)
+            {
+                var node = inputs[i]._gradFn ?? AccumulatorOf(inputs[i]);
+                if (!deps.ContainsKey(node) && !allowUnused)
+                    throw new AutogradException(
+                        "One of the differentiated Tensors appears to not have been used in the graph. Set allow_unused=True if this is the desired behavior. " +
+                        $"Input {i} ({inputs[i].Describe()}) is not reachable from the outputs; pass allowUnused: true to get null for it.");
+            }
+            needed = new HashSet<Node>(ReferenceEqualityComparer.Instance);
+            foreach (var n in order)   // post-order: a node's children are decided before it
+            {
+                bool need = captureAt.ContainsKey(n);
+                foreach (var c in n.Next) if (c is not null && needed.Contains(c)) { need = true; break; }
+                if (need) needed.Add(n);
+            }
+        }
+
+        // ---- phase 2: check before running anything ----
+        foreach (var n in order)
+            if (n is FunctionNode fn && RunsRule(fn, needed)) fn.CheckCanRun();
+
+        // ---- phase 3: run ----
+        var buffers = new Dictionary<Node, Tensor>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < rootNodes.Length; i++) AddTo(buffers, rootNodes[i], seeds[i]);
+        var captured = inputs is null ? null : new Tensor?[inputs.Length];
+        var leafGrads = new List<(AutogradMeta Meta, Tensor Grad)>();
+        var ready = new PriorityQueue<Node, long>();
+        foreach (var r in rootNodes)
+            if (deps[r] == 0 && !ready.UnorderedItems.Any(e => ReferenceEquals(e.Element, r))) ready.Enqueue(r, -r.Sequence);
+
+        using (GradMode.Set(createGraph))
+        {
+            while (ready.Count > 0)
+            {
+                var node = ready.Dequeue();
+                buffers.Remove(node, out var grad);
+
+                if (node is AccumulateGrad acc)
+                {
+                    if (grad is null) continue;
+                    grad = RunHooks(acc.LeafMeta, grad);
+                    if (captureAt is not null)
+                    {
+                        if (captureAt.TryGetValue(acc, out var idx)) foreach (var i in idx) captured![i] = grad;
+                    }
+                    else leafGrads.Add((acc.LeafMeta, grad));
+                    continue;
+                }
+
+                var fn = (FunctionNode)node;
+                Tensor?[]? inputGrads = null;
+                if (grad is not null)
+                {
+                    if (fn.OutputMeta is { } meta)
+                    {
+                        grad = RunHooks(meta, grad);
+                        if (meta.RetainsGrad && captureAt is null) leafGrads.Add((meta, grad));
+                    }
+                    if (captureAt is not null && captureAt.TryGetValue(fn, out var idx))
+                        foreach (var i in idx) captured![i] = grad;
+                    if (RunsRule(fn, needed)) inputGrads = fn.Apply(grad);
+                }
+                if (!keepGraph) fn.Release();
+
+                for (int j = 0; j < fn.Next.Length; j++)
+                {
+                    var child = fn.Next[j];
+                    if (child is null) continue;
+                    var g = inputGrads?[j];
+                    if (g is not null && (needed is null || needed.Contains(child)))
+                        AddTo(buffers, child, Conform(g, fn, j));
+                    int left = deps[child] - 1;
+                    deps[child] = left;
+                    if (left == 0) ready.Enqueue(child, -child.Sequence);
+                }
+            }
+
+            // ---- commit ----
+            if (captured is not null)
+            {
+                if (!allowUnused)
+                    for (int i = 0; i < captured.Length; i++)
+                        if (captured[i] is null)
+                            throw new AutogradException(
+                                "One of the differentiated Tensors appears to not have been used in the graph. Set allow_unused=True if this is the desired behavior. " +
+                                $"No gradient reached input {i} ({inputs![i].Describe()}); pass allowUnused: true to get null for it.");
+                if (!createGraph)
+                    for (int i = 0; i < captured.Length; i++)
+                        if (captured[i] is { RequiresGrad: true } c) captured[i] = c.Detach();
+                return captured;
+            }
+            foreach (var (meta, g) in leafGrads) Accumulate(meta, g, createGraph);
+            return null;
+        }
+    }
+
+    private static bool RunsRule(FunctionNode fn, HashSet<Node>? needed)
+    {
+        if (needed is null) return true;
+        foreach (var c in fn.Next) if (c is not null && needed.Contains(c)) return true;
+        return false;
+    }
+
+    private static Tensor SeedGradient(Tensor root, Tensor? given, int i)
+    {
+        if (given is null)
+        {
+            if (root.NumElements != 1)
+                throw new NonScalarBackwardException(
+                    "grad can be implicitly created only for scalar outputs. " +
+                    $"Output {i} ({root.Describe()}) has {root.NumElements} elements: pass the gradient of the loss with respect to it " +
+                    "(the vector of the vector-Jacobian product) as Backward(gradient), or reduce it first, e.g. y.Sum().Backward().");
+            return Tensor.OnesLike(root);
+        }
+        if (!given._shape.AsSpan().SequenceEqual(root._shape))
+            throw new ShapeMismatchException(
+                $"Mismatch in shape: grad_output[{i}] has a shape of {Shape.Format(given._shape)} and output[{i}] has a shape of {Shape.Format(root._shape)}. " +
+                "The gradient passed to Backward must have the output's shape.");
+        if (given.DType != root.DType)
+            throw new DTypeMismatchException($"Mismatch in dtype: grad_output[{i}] is {given.DType} and output[{i}] is {root.DType}.");
+        return given;
+    }
+
+    internal static AccumulateGrad AccumulatorOf(Tensor leaf)
+    {
+        var meta = leaf._meta;
+        if (meta.Accumulator is { } a) return a;
+        lock (meta)
+            return meta.Accumulator ??= new AccumulateGrad(leaf);
+    }
+
+    private static void AddTo(Dictionary<Node, Tensor> buffers, Node node, Tensor g) =>
+        buffers[node] = buffers.TryGetValue(node, out var existing) ? existing + g : g;
+
+    /// <summary>Sums a gradient back to a broadcast input's shape and casts it to the input's dtype.</summary>
+    private static Tensor Conform(Tensor g, FunctionNode fn, int j)
+    {
+        if (fn.InputShapes[j] is { } shape && !g._shape.AsSpan().SequenceEqual(shape)) g = g.SumToShape(shape);
+        if (g.DType != fn.InputDTypes[j]) g = g.To(fn.InputDTypes[j]);
+        return g;
+    }
+
+    private static Tensor RunHooks(AutogradMeta meta, Tensor grad)
+    {
+        if (meta.Hooks is not { } hooks) return grad;
+        AutogradMeta.HookEntry[] snapshot;
+        lock (hooks) snapshot = [.. hooks];
+        foreach (var h in snapshot)
+        {
+            var replaced = h.Hook(grad);
+            if (replaced is null) continue;
+            if (!replaced._shape.AsSpan().SequenceEqual(grad._shape))
+                throw new ShapeMismatchException($"hook returned a gradient of shape {Shape.Format(replaced._shape)}; expected {Shape.Format(grad._shape)}.");
+            grad = replaced;
+        }
+        return grad;
+    }
+
+    private static void Accumulate(AutogradMeta meta, Tensor g, bool createGraph)
+    {
+        if (meta.Grad is null)
+            meta.Grad = createGraph ? g : g.Detach().Clone();
+        else if (createGraph || meta.Grad.RequiresGrad)
+            meta.Grad = meta.Grad + g;
+        else
+            using (GradMode.Set(false)) meta.Grad.Add_(g);
+    }
+}

@@ -1,0 +1,58 @@
+namespace Functional;
+
+/// <summary>The base of every autograd error. Messages follow PyTorch's wording, then say what to do.</summary>
+public class AutogradException : InvalidOperationException
+{
+    /// <summary>An autograd error with the given message.</summary>
+    public AutogradException(string message) : base(message) { }
+}
+
+/// <summary>
+/// A tensor saved for backward was modified by a tracked in-place op (through itself, a view, or a
+/// <see cref="Tensor.Detach"/> alias) before backward ran. PyTorch: "one of the variables needed for
+/// gradient computation has been modified by an inplace operation".
+/// </summary>
+public sealed class VersionMismatchException : AutogradException
+{
+    /// <summary>Creates the exception.</summary>
+    public VersionMismatchException(string message, int savedVersion, int currentVersion, string? producer) : base(message)
+    {
+        SavedVersion = savedVersion;
+        CurrentVersion = currentVersion;
+        Producer = producer;
+    }
+
+    /// <summary>The version the tensor had when it was saved.</summary>
+    public int SavedVersion { get; }
+    /// <summary>The version of its storage now.</summary>
+    public int CurrentVersion { get; }
+    /// <summary>The grad_fn name of the op that produced the saved tensor, or null for a leaf.</summary>
+    public string? Producer { get; }
+}
+
+/// <summary>Backward was called on a tensor that does not require grad and has no grad_fn.</summary>
+public sealed class NoGradFnException(string message) : AutogradException(message);
+
+/// <summary>A second backward reached saved values that the first backward freed (no <c>retainGraph</c>).</summary>
+public sealed class GraphFreedException(string message) : AutogradException(message);
+
+/// <summary>Backward without an explicit gradient was called on an output with more than one element.</summary>
+public sealed class NonScalarBackwardException(string message) : AutogradException(message);
+
+/// <summary>A tracked in-place op targeted a leaf that requires grad (or a view of one) while grad mode was on.</summary>
+public sealed class LeafInPlaceException(string message) : AutogradException(message);
+
+/// <summary>
+/// A handle superseded by an in-place op or <see cref="Tensor.Detach_"/> was used in an op that records a
+/// graph node. Use the handle the in-place op returned.
+/// </summary>
+public sealed class SupersededTensorException(string message) : AutogradException(message);
+
+/// <summary>Two tensors' shapes do not broadcast or do not fit the op.</summary>
+public sealed class ShapeMismatchException(string message) : ArgumentException(message);
+
+/// <summary>Two tensors' dtypes differ where the op needs them equal, or the dtype does not support the op.</summary>
+public sealed class DTypeMismatchException(string message) : ArgumentException(message);
+
+/// <summary>Two tensors live on different devices.</summary>
+public sealed class DeviceMismatchException(string message) : ArgumentException(message);

@@ -1,0 +1,115 @@
+namespace Functional;
+
+/// <summary>
+/// A node of the backward graph: one recorded op (PyTorch's <c>grad_fn</c>). Immutable once built: its name,
+/// its input edges and the tensors it saved (each with the version it had when saved). The one change a node
+/// sees is the release of its saved tensors after a backward without <c>retainGraph</c>.
+/// </summary>
+public abstract class Node
+{
+    private static long _nextSequence;
+
+    internal readonly Node?[] Next;
+    internal readonly long Sequence;
+
+    private protected Node(string name, Node?[] next)
+    {
+        Name = name;
+        Next = next;
+        Sequence = Interlocked.Increment(ref _nextSequence);
+    }
+
+    /// <summary>The op's backward name as PyTorch prints it, e.g. <c>SigmoidBackward0</c>.</summary>
+    public string Name { get; }
+
+    /// <summary>The nodes this one sends gradients to, one per input (null where the input needs no gradient).
+    /// PyTorch: <c>grad_fn.next_functions</c>.</summary>
+    public IReadOnlyList<Node?> NextFunctions => Next;
+
+    /// <inheritdoc/>
+    public override string ToString() => $"<{Name}>";
+
+    /// <summary>Throws if backward cannot run this node: saved values freed or modified in place.</summary>
+    internal abstract void CheckCanRun();
+}
+
+/// <summary>The node that accumulates a leaf's gradient (PyTorch's <c>AccumulateGrad</c>). One per leaf.</summary>
+public sealed class AccumulateGrad : Node
+{
+    internal readonly AutogradMeta LeafMeta;
+    internal readonly WeakReference<Tensor> Leaf;
+
+    internal AccumulateGrad(Tensor leaf) : base("AccumulateGrad", [])
+    {
+        LeafMeta = leaf._meta;
+        Leaf = new WeakReference<Tensor>(leaf);
+    }
+
+    internal override void CheckCanRun() { }
+}
+
+/// <summary>The values a backward rule reads: the unpacked saved tensors and, if saved, the op's output.</summary>
+internal readonly struct SavedValues(Tensor?[] inputs, Tensor? output, Node?[] next)
+{
+    /// <summary>Saved tensor <paramref name="i"/> (in the order given to Graph.Record); null where the op chose not to save it.</summary>
+    public Tensor this[int i] => inputs[i]!;
+    /// <summary>Whether input <paramref name="i"/> of the op needs a gradient (rules may skip the others).</summary>
+    public bool NeedsGrad(int i) => next[i] is not null;
+    public Tensor Output => output ?? throw new InvalidOperationException("This op did not save its output.");
+}
+
+/// <summary>A backward rule: the gradient of the output in, one gradient per input out (null = zero / not needed).</summary>
+internal delegate Tensor?[] BackwardRule(Tensor grad, SavedValues saved);
+
+/// <summary>A node built by an op in <c>Ops/</c>: its rule, written with Tensor ops so that createGraph gives higher derivatives.</summary>
+internal sealed class FunctionNode : Node
+{
+    private readonly BackwardRule _rule;
+    private readonly SavedTensor?[] _saved;
+    private SavedTensor? _savedOutput;
+    private readonly bool _savesScalars;
+    internal readonly int[]?[] InputShapes;   // per input that needs a gradient, for the engine's sum-to-shape
+    internal readonly DType[] InputDTypes;
+    internal AutogradMeta? OutputMeta;         // hooks and retained grad of the handle this node produced
+    private bool _released;
+
+    public FunctionNode(string name, Node?[] next, BackwardRule rule, SavedTensor?[] saved, bool savesScalars,
+                        int[]?[] inputShapes, DType[] inputDTypes) : base(name, next)
+    {
+        _rule = rule;
+        _saved = saved;
+        _savesScalars = savesScalars;
+        InputShapes = inputShapes;
+        InputDTypes = inputDTypes;
+    }
+
+    internal void SaveOutput(Tensor output) => _savedOutput = new SavedTensor(output, Name);
+
+    private bool HasSavedState => _saved.Length > 0 || _savedOutput is not null || _savesScalars;
+
+    internal override void CheckCanRun()
+    {
+        if (_released && HasSavedState) throw SavedTensor.FreedError();
+        foreach (var s in _saved) s?.Check(this);
+        _savedOutput?.Check(this);
+    }
+
+    public Tensor?[] Apply(Tensor grad)
+    {
+        CheckCanRun();
+        var inputs = new Tensor?[_saved.Length];
+        for (int i = 0; i < inputs.Length; i++) inputs[i] = _saved[i]?.Unpack(this);
+        var grads = _rule(grad, new SavedValues(inputs, _savedOutput?.Unpack(this), Next));
+        if (grads.Length != Next.Length)
+            throw new InvalidOperationException($"{Name} returned {grads.Length} gradients for {Next.Length} inputs.");
+        return grads;
+    }
+
+    /// <summary>Frees the saved tensors (backward without retainGraph). Memory management only.</summary>
+    public void Release()
+    {
+        _released = true;
+        foreach (var s in _saved) s?.Release();
+        _savedOutput?.Release();
+    }
+}

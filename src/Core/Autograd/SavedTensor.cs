@@ -1,0 +1,56 @@
+namespace Functional;
+
+// Note [Saved Tensor Versions]
+// An op that needs a tensor in its backward saves it with the version its storage had at that moment.
+// Backward compares that version with the storage's current one (shared by every view and Detach()
+// alias, see Note [Version Counter Sharing]) and refuses to compute a gradient from changed values.
+// The engine checks every saved tensor of the graph before it runs any node, so a failing backward
+// leaves every accumulator as it was.
+
+/// <summary>A tensor saved by a node for its backward, with the version it had when saved.</summary>
+internal sealed class SavedTensor
+{
+    private Tensor? _tensor;
+    private readonly int _version;
+    private readonly string? _producer;
+
+    /// <param name="tensor">The tensor to save.</param>
+    /// <param name="producer">The grad_fn name of the op that produced it (null for a leaf): an input's own
+    /// grad_fn, or the saving node itself for an output it saves.</param>
+    public SavedTensor(Tensor tensor, string? producer)
+    {
+        _tensor = tensor;
+        _version = tensor.Version;
+        _producer = producer;
+    }
+
+    public void Check(Node consumer)
+    {
+        var t = _tensor ?? throw FreedError();
+        int now = t.Version;
+        if (now == _version) return;
+        string which = _producer is null ? "" : $", which is output 0 of {_producer},";
+        string msg =
+            "one of the variables needed for gradient computation has been modified by an inplace operation: " +
+            $"[{t.DType.ScalarTypeName()} {Shape.Format(t._shape)}]{which} is at version {now}; expected version {_version} instead. " +
+            $"Hint: {consumer.Name} saved this tensor for backward, and a tracked in-place write since then " +
+            "(through the tensor itself, a view of it, or a Detach() alias: they all share one version counter) changed it. " +
+            "Write to a Clone() instead, or make the write after backward. (Writing through .Data would hide the write " +
+            "and give a silently wrong gradient.)";
+        throw new VersionMismatchException(msg, _version, now, _producer);
+    }
+
+    public Tensor Unpack(Node consumer)
+    {
+        Check(consumer);
+        return _tensor!;
+    }
+
+    public void Release() => _tensor = null;
+
+    public static GraphFreedException FreedError() => new(
+        "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). " +
+        "Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). " +
+        "Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward. " +
+        "In Functional: pass retainGraph: true to the first Backward(...) or Autograd.Grad(...), or run the forward again.");
+}

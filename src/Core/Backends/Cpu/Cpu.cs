@@ -1,0 +1,153 @@
+using System.Numerics;
+
+namespace Functional;
+
+/// <summary>
+/// The CPU backend: kernels over storages and view geometry. Kernels never record graph nodes and never check
+/// grad mode; the ops in <c>Ops/</c> call them and record. Elementwise work goes through <c>TensorPrimitives</c>.
+/// </summary>
+internal static partial class CpuKernels
+{
+    public static DTypeMismatchException NotForInt64(string op) =>
+        new($"{op} is not implemented for Int64 tensors; it needs a floating dtype (Float32 or Float64). Convert with To(DType.Float32) first.");
+
+    /// <summary>A fresh contiguous tensor of the given dtype and shape, zero-filled.</summary>
+    public static Tensor Empty(DType dtype, int[] shape)
+    {
+        int n = Shape.Product(shape);
+        Storage s = dtype switch
+        {
+            DType.Float32 => new Storage<float>(new float[n]),
+            DType.Float64 => new Storage<double>(new double[n]),
+            _ => new Storage<long>(new long[n]),
+        };
+        return Tensor.FromStorage(s, shape);
+    }
+
+    public static Tensor Wrap<T>(T[] data, int[] shape) where T : unmanaged => Tensor.FromStorage(new Storage<T>(data), shape);
+
+    public static T[] ToContiguousArray<T>(Tensor t) where T : unmanaged
+    {
+        var src = t.StorageOf<T>().Data;
+        int n = t.NumElements;
+        var dst = new T[n];
+        if (t._isContiguous) Array.Copy(src, t._offset, dst, 0, n);
+        else CopyStrided(src, t._offset, t._strides, dst, 0, Shape.ContiguousStrides(t._shape), t._shape);
+        return dst;
+    }
+
+    /// <summary>A contiguous copy of any tensor (same dtype).</summary>
+    public static Tensor Contiguous(Tensor t) => t.DType switch
+    {
+        DType.Float32 => Wrap(ToContiguousArray<float>(t), (int[])t._shape.Clone()),
+        DType.Float64 => Wrap(ToContiguousArray<double>(t), (int[])t._shape.Clone()),
+        _ => Wrap(ToContiguousArray<long>(t), (int[])t._shape.Clone()),
+    };
+
+    /// <summary>Copies <paramref name="src"/> (broadcast to dst's shape) into <paramref name="dst"/>'s storage, converting dtype.</summary>
+    public static void CopyInto(Tensor dst, Tensor src)
+    {
+        if (src.DType != dst.DType) src = Convert(src, dst.DType);
+        var strides = BroadcastStrides(src, dst._shape);
+        switch (dst.DType)
+        {
+            case DType.Float32: CopyStrided(src.StorageOf<float>().Data, src._offset, strides, dst.StorageOf<float>().Data, dst._offset, dst._strides, dst._shape); break;
+            case DType.Float64: CopyStrided(src.StorageOf<double>().Data, src._offset, strides, dst.StorageOf<double>().Data, dst._offset, dst._strides, dst._shape); break;
+            default: CopyStrided(src.StorageOf<long>().Data, src._offset, strides, dst.StorageOf<long>().Data, dst._offset, dst._strides, dst._shape); break;
+        }
+    }
+
+    /// <summary>A contiguous copy converted to <paramref name="dtype"/>.</summary>
+    public static Tensor Convert(Tensor t, DType dtype)
+    {
+        if (t.DType == dtype) return Contiguous(t);
+        return (t.DType, dtype) switch
+        {
+            (DType.Float32, DType.Float64) => Wrap(Array.ConvertAll(ToContiguousArray<float>(t), v => (double)v), (int[])t._shape.Clone()),
+            (DType.Float64, DType.Float32) => Wrap(Array.ConvertAll(ToContiguousArray<double>(t), v => (float)v), (int[])t._shape.Clone()),
+            (DType.Int64, DType.Float32) => Wrap(Array.ConvertAll(ToContiguousArray<long>(t), v => (float)v), (int[])t._shape.Clone()),
+            (DType.Int64, DType.Float64) => Wrap(Array.ConvertAll(ToContiguousArray<long>(t), v => (double)v), (int[])t._shape.Clone()),
+            (DType.Float32, DType.Int64) => Wrap(Array.ConvertAll(ToContiguousArray<float>(t), v => (long)v), (int[])t._shape.Clone()),
+            _ => Wrap(Array.ConvertAll(ToContiguousArray<double>(t), v => (long)v), (int[])t._shape.Clone()),
+        };
+    }
+
+    /// <summary>The strides that read <paramref name="t"/> broadcast to <paramref name="shape"/> (0 on broadcast dims).</summary>
+    public static int[] BroadcastStrides(Tensor t, int[] shape)
+    {
+        var r = new int[shape.Length];
+        int lead = shape.Length - t._shape.Length;
+        for (int i = 0; i < shape.Length; i++)
+        {
+            if (i < lead) continue;
+            int d = t._shape[i - lead];
+            r[i] = d == 1 && shape[i] != 1 ? 0 : t._strides[i - lead];
+        }
+        return r;
+    }
+
+    public static void CopyStrided<T>(T[] src, int so, int[] ss, T[] dst, int dO, int[] ds, int[] shape)
+    {
+        var (dims, st) = Coalesce(shape, ss, ds);
+        int rank = dims.Length;
+        if (rank == 0) { if (Shape.Product(shape) > 0) dst[dO] = src[so]; return; }
+        int inner = dims[rank - 1], si = st[0][rank - 1], di = st[1][rank - 1];
+        int outer = 1;
+        for (int d = 0; d < rank - 1; d++) outer *= dims[d];
+        if (inner == 0 || outer == 0) return;
+        Span<int> idx = stackalloc int[rank];
+        int a = so, b = dO;
+        for (int o = 0; o < outer; o++)
+        {
+            if (si == 1 && di == 1) Array.Copy(src, a, dst, b, inner);
+            else if (si == 0 && di == 1) dst.AsSpan(b, inner).Fill(src[a]);
+            else for (int j = 0, x = a, y = b; j < inner; j++, x += si, y += di) dst[y] = src[x];
+            for (int d = rank - 2; d >= 0; d--)
+            {
+                idx[d]++; a += st[0][d]; b += st[1][d];
+                if (idx[d] < dims[d]) break;
+                a -= st[0][d] * dims[d]; b -= st[1][d] * dims[d]; idx[d] = 0;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Merges adjacent dimensions that every operand walks contiguously and drops size-1 dimensions, so the
+    /// innermost loop is as long as possible. Returns the new sizes and one stride array per operand.
+    /// </summary>
+    public static (int[] Dims, int[][] Strides) Coalesce(int[] shape, params int[][] strides)
+    {
+        var dims = new List<int>(shape.Length);
+        var st = new List<int>[strides.Length];
+        for (int k = 0; k < strides.Length; k++) st[k] = new List<int>(shape.Length);
+        for (int i = 0; i < shape.Length; i++)
+        {
+            if (shape[i] == 1) continue;
+            if (dims.Count > 0)
+            {
+                int last = dims.Count - 1;
+                bool merge = true;
+                for (int k = 0; k < strides.Length && merge; k++)
+                    merge = st[k][last] == strides[k][i] * shape[i];
+                if (merge)
+                {
+                    dims[last] *= shape[i];
+                    for (int k = 0; k < strides.Length; k++) st[k][last] = strides[k][i];
+                    continue;
+                }
+            }
+            dims.Add(shape[i]);
+            for (int k = 0; k < strides.Length; k++) st[k].Add(strides[k][i]);
+        }
+        var outStrides = new int[strides.Length][];
+        for (int k = 0; k < strides.Length; k++) outStrides[k] = [.. st[k]];
+        return ([.. dims], outStrides);
+    }
+}
+
+internal static partial class CpuKernels
+{
+    /// <summary>The same contiguous storage under another shape of equal size (kernels' results only).</summary>
+    public static Tensor Wrap0(Tensor contiguous, int[] shape) =>
+        Tensor.FromStorage(contiguous._storage, shape);
+}

@@ -1,0 +1,210 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace Functional;
+
+internal enum UnaryOp { Neg, Exp, Log, Sqrt, Abs, Sigmoid, Tanh, Relu, Sign }
+
+internal enum CompareOp { Eq, Ge, Gt }
+
+internal enum BinaryOp { Add, Sub, Mul, Div, Pow, EqMask }
+
+internal static partial class CpuKernels
+{
+    // ---- unary ----------------------------------------------------------------------------------------
+
+    public static Tensor Unary(Tensor x, UnaryOp op) => x.DType switch
+    {
+        DType.Float32 => Unary<float>(x, op),
+        DType.Float64 => Unary<double>(x, op),
+        _ => throw NotForInt64(op.ToString()),
+    };
+
+    private static Tensor Unary<T>(Tensor x, UnaryOp op) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var src = x.ContiguousSpan<T>();
+        var dst = new T[src.Length];
+        var d = dst.AsSpan();
+        switch (op)
+        {
+            case UnaryOp.Neg: TensorPrimitives.Negate(src, d); break;
+            case UnaryOp.Exp: TensorPrimitives.Exp(src, d); break;
+            case UnaryOp.Log: TensorPrimitives.Log(src, d); break;
+            case UnaryOp.Sqrt: TensorPrimitives.Sqrt(src, d); break;
+            case UnaryOp.Abs: TensorPrimitives.Abs(src, d); break;
+            case UnaryOp.Sigmoid: TensorPrimitives.Sigmoid(src, d); break;
+            case UnaryOp.Tanh: TensorPrimitives.Tanh(src, d); break;
+            case UnaryOp.Relu: TensorPrimitives.Max(src, T.Zero, d); break;   // Max propagates NaN, as relu does
+            case UnaryOp.Sign:
+                for (int i = 0; i < src.Length; i++) d[i] = T.IsNaN(src[i]) ? src[i] : T.CreateTruncating(T.Sign(src[i]));
+                break;
+            default: throw new ArgumentOutOfRangeException(nameof(op));
+        }
+        return Wrap(dst, (int[])x._shape.Clone());
+    }
+
+    /// <summary>A mask of x's shape and dtype: 1 where <c>x op value</c> holds, else 0. Never differentiated.</summary>
+    public static Tensor Compare(Tensor x, double value, CompareOp op) => x.DType switch
+    {
+        DType.Float32 => Compare<float>(x, (float)value, op),
+        DType.Float64 => Compare<double>(x, value, op),
+        _ => throw NotForInt64(op.ToString()),
+    };
+
+    private static Tensor Compare<T>(Tensor x, T v, CompareOp op) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var src = x.ContiguousSpan<T>();
+        var dst = new T[src.Length];
+        for (int i = 0; i < src.Length; i++)
+        {
+            bool r = op switch { CompareOp.Eq => src[i] == v, CompareOp.Ge => src[i] >= v, _ => src[i] > v };
+            dst[i] = r ? T.One : T.Zero;
+        }
+        return Wrap(dst, (int[])x._shape.Clone());
+    }
+
+    // ---- binary with broadcasting ---------------------------------------------------------------------
+
+    public static Tensor Binary(Tensor a, Tensor b, BinaryOp op, int[] outShape) => a.DType switch
+    {
+        DType.Float32 => Binary<float>(a, b, op, outShape),
+        DType.Float64 => Binary<double>(a, b, op, outShape),
+        _ => throw NotForInt64(op.ToString()),
+    };
+
+    private static Tensor Binary<T>(Tensor a, Tensor b, BinaryOp op, int[] outShape) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = Shape.Product(outShape);
+        var dst = new T[n];
+        var A = a.StorageOf<T>().Data;
+        var B = b.StorageOf<T>().Data;
+        bool sameShape = a._shape.AsSpan().SequenceEqual(outShape) && b._shape.AsSpan().SequenceEqual(outShape);
+        if (sameShape && a._isContiguous && b._isContiguous)
+        {
+            BinaryRow(op, A, a._offset, 1, B, b._offset, 1, dst, 0, n);
+            return Wrap(dst, (int[])outShape.Clone());
+        }
+        var (dims, st) = Coalesce(outShape, BroadcastStrides(a, outShape), BroadcastStrides(b, outShape), Shape.ContiguousStrides(outShape));
+        int rank = dims.Length;
+        if (rank == 0)
+        {
+            if (n > 0) BinaryRow(op, A, a._offset, 0, B, b._offset, 0, dst, 0, 1);
+            return Wrap(dst, (int[])outShape.Clone());
+        }
+        int inner = dims[rank - 1];
+        int outer = n / Math.Max(inner, 1);
+        Span<int> idx = stackalloc int[rank];
+        int ia = a._offset, ib = b._offset, io = 0;
+        for (int o = 0; o < outer && inner > 0; o++)
+        {
+            BinaryRow(op, A, ia, st[0][rank - 1], B, ib, st[1][rank - 1], dst, io, inner);
+            for (int d = rank - 2; d >= 0; d--)
+            {
+                idx[d]++; ia += st[0][d]; ib += st[1][d]; io += st[2][d];
+                if (idx[d] < dims[d]) break;
+                ia -= st[0][d] * dims[d]; ib -= st[1][d] * dims[d]; io -= st[2][d] * dims[d]; idx[d] = 0;
+            }
+        }
+        return Wrap(dst, (int[])outShape.Clone());
+    }
+
+    /// <summary>One innermost row: out[i] = a[i*sa] op b[i*sb], with TensorPrimitives where the strides allow.</summary>
+    private static void BinaryRow<T>(BinaryOp op, T[] A, int ia, int sa, T[] B, int ib, int sb, T[] O, int io, int n)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var o = O.AsSpan(io, n);
+        if (sa == 1 && sb == 1)
+        {
+            var x = A.AsSpan(ia, n); var y = B.AsSpan(ib, n);
+            switch (op)
+            {
+                case BinaryOp.Add: TensorPrimitives.Add(x, y, o); return;
+                case BinaryOp.Sub: TensorPrimitives.Subtract(x, y, o); return;
+                case BinaryOp.Mul: TensorPrimitives.Multiply(x, y, o); return;
+                case BinaryOp.Div: TensorPrimitives.Divide(x, y, o); return;
+                case BinaryOp.Pow: TensorPrimitives.Pow(x, y, o); return;
+            }
+        }
+        else if (sa == 1 && sb == 0)
+        {
+            var x = A.AsSpan(ia, n); T y = B[ib];
+            switch (op)
+            {
+                case BinaryOp.Add: TensorPrimitives.Add(x, y, o); return;
+                case BinaryOp.Sub: TensorPrimitives.Subtract(x, y, o); return;
+                case BinaryOp.Mul: TensorPrimitives.Multiply(x, y, o); return;
+                case BinaryOp.Div: TensorPrimitives.Divide(x, y, o); return;
+                case BinaryOp.Pow: TensorPrimitives.Pow(x, y, o); return;
+            }
+        }
+        else if (sa == 0 && sb == 1)
+        {
+            T x = A[ia]; var y = B.AsSpan(ib, n);
+            switch (op)
+            {
+                case BinaryOp.Add: TensorPrimitives.Add(y, x, o); return;
+                case BinaryOp.Sub: TensorPrimitives.Subtract(x, y, o); return;
+                case BinaryOp.Mul: TensorPrimitives.Multiply(y, x, o); return;
+                case BinaryOp.Div: TensorPrimitives.Divide(x, y, o); return;
+                case BinaryOp.Pow: TensorPrimitives.Pow(x, y, o); return;
+            }
+        }
+        for (int i = 0, p = ia, q = ib; i < n; i++, p += sa, q += sb) o[i] = Apply(op, A[p], B[q]);
+    }
+
+    private static T Apply<T>(BinaryOp op, T x, T y) where T : IFloatingPointIeee754<T> => op switch
+    {
+        BinaryOp.Add => x + y,
+        BinaryOp.Sub => x - y,
+        BinaryOp.Mul => x * y,
+        BinaryOp.Div => x / y,
+        BinaryOp.Pow => T.Pow(x, y),
+        BinaryOp.EqMask => x == y ? T.One : T.Zero,
+        _ => throw new ArgumentOutOfRangeException(nameof(op)),
+    };
+
+    // ---- tensor op scalar -----------------------------------------------------------------------------
+
+    /// <summary>out = x op s (or s op x when <paramref name="scalarFirst"/>), in x's dtype.</summary>
+    public static Tensor Scalar(Tensor x, double s, BinaryOp op, bool scalarFirst) => x.DType switch
+    {
+        DType.Float32 => Scalar<float>(x, (float)s, op, scalarFirst),
+        DType.Float64 => Scalar<double>(x, s, op, scalarFirst),
+        _ => throw NotForInt64(op.ToString()),
+    };
+
+    private static Tensor Scalar<T>(Tensor x, T s, BinaryOp op, bool scalarFirst) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var src = x.ContiguousSpan<T>();
+        var dst = new T[src.Length];
+        var d = dst.AsSpan();
+        switch (op, scalarFirst)
+        {
+            case (BinaryOp.Add, _): TensorPrimitives.Add(src, s, d); break;
+            case (BinaryOp.Mul, _): TensorPrimitives.Multiply(src, s, d); break;
+            case (BinaryOp.Sub, false): TensorPrimitives.Subtract(src, s, d); break;
+            case (BinaryOp.Sub, true): TensorPrimitives.Subtract(s, src, d); break;
+            case (BinaryOp.Div, false): TensorPrimitives.Divide(src, s, d); break;
+            case (BinaryOp.Div, true): TensorPrimitives.Divide(s, src, d); break;
+            case (BinaryOp.Pow, false): TensorPrimitives.Pow(src, s, d); break;
+            case (BinaryOp.Pow, true): TensorPrimitives.Pow(s, src, d); break;
+            default:
+                for (int i = 0; i < src.Length; i++) d[i] = scalarFirst ? Apply(op, s, src[i]) : Apply(op, src[i], s);
+                break;
+        }
+        return Wrap(dst, (int[])x._shape.Clone());
+    }
+
+    /// <summary>A tensor of x's shape and dtype filled with <paramref name="value"/>.</summary>
+    public static Tensor Full(int[] shape, DType dtype, double value)
+    {
+        var t = Empty(dtype, (int[])shape.Clone());
+        switch (dtype)
+        {
+            case DType.Float32: t.StorageOf<float>().Data.AsSpan().Fill((float)value); break;
+            case DType.Float64: t.StorageOf<double>().Data.AsSpan().Fill(value); break;
+            default: t.StorageOf<long>().Data.AsSpan().Fill((long)value); break;
+        }
+        return t;
+    }
+}

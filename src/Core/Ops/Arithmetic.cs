@@ -1,0 +1,149 @@
+namespace Functional;
+
+// + - * / (tensor and scalar, both sides), neg, pow, reciprocal: forward and backward side by side.
+// Broadcasting: a rule returns the gradient in the output's shape; the engine sums it back to each input's shape.
+public partial class Tensor
+{
+    /// <summary>Broadcast shapes and reconcile dtypes of a binary op's operands (a 0-d tensor adopts the other's dtype).</summary>
+    private static int[] PrepareBinary(ref Tensor a, ref Tensor b, string op)
+    {
+        if (a.DType != b.DType)
+        {
+            if (b.Rank == 0 && a.DType.IsFloatingPoint()) b = b.To(a.DType);
+            else if (a.Rank == 0 && b.DType.IsFloatingPoint()) a = a.To(b.DType);
+            else throw new DTypeMismatchException($"{op}: expected both tensors to have the same dtype, but got {a.Describe()} and {b.Describe()}. Convert one with To(DType).");
+        }
+        if (a.Device != b.Device)
+            throw new DeviceMismatchException($"{op}: expected all tensors to be on the same device, but found {a.Device} and {b.Device} ({a.Describe()}, {b.Describe()}).");
+        return BroadcastShapes(a, b, op);
+    }
+
+    internal static int[] BroadcastShapes(Tensor a, Tensor b, string op)
+    {
+        if (Shape.TryBroadcast(a._shape, b._shape) is { } s) return s;
+        int n = Math.Max(a.Rank, b.Rank);
+        for (int i = 1; i <= n; i++)
+        {
+            int da = i <= a.Rank ? a._shape[^i] : 1, db = i <= b.Rank ? b._shape[^i] : 1;
+            if (da != db && da != 1 && db != 1)
+                throw new ShapeMismatchException(
+                    $"The size of tensor a ({da}) must match the size of tensor b ({db}) at non-singleton dimension {n - i}. " +
+                    $"{op} of {a.Describe()} and {b.Describe()}: shapes must be equal or 1 in each dimension (counted from the right).");
+        }
+        throw new ShapeMismatchException($"{op}: shapes {Shape.Format(a._shape)} and {Shape.Format(b._shape)} do not broadcast.");
+    }
+
+    /// <summary>Elementwise sum with broadcasting (<c>a + b</c>).</summary>
+    public Tensor Add(Tensor other)
+    {
+        Tensor a = this, b = other;
+        var shape = PrepareBinary(ref a, ref b, "Add");
+        return Graph.Record(CpuKernels.Binary(a, b, BinaryOp.Add, shape), "AddBackward0", [a, b], static (g, _) => [g, g]);
+    }
+
+    /// <summary>Elementwise difference with broadcasting (<c>a - b</c>).</summary>
+    public Tensor Sub(Tensor other)
+    {
+        Tensor a = this, b = other;
+        var shape = PrepareBinary(ref a, ref b, "Sub");
+        return Graph.Record(CpuKernels.Binary(a, b, BinaryOp.Sub, shape), "SubBackward0", [a, b], static (g, s) => [g, s.NeedsGrad(1) ? -g : null]);
+    }
+
+    /// <summary>Elementwise product with broadcasting (<c>a * b</c>).</summary>
+    public Tensor Mul(Tensor other)
+    {
+        Tensor a = this, b = other;
+        var shape = PrepareBinary(ref a, ref b, "Mul");
+        return Graph.Record(CpuKernels.Binary(a, b, BinaryOp.Mul, shape), "MulBackward0", [a, b],
+            static (g, s) => [s.NeedsGrad(0) ? g * s[0] : null, s.NeedsGrad(1) ? g * s[1] : null],
+            save: [a.RequiresGrad ? b : null, b.RequiresGrad ? a : null]);
+    }
+
+    /// <summary>Elementwise quotient with broadcasting (<c>a / b</c>).</summary>
+    public Tensor Div(Tensor other)
+    {
+        Tensor a = this, b = other;
+        var shape = PrepareBinary(ref a, ref b, "Div");
+        return Graph.Record(CpuKernels.Binary(a, b, BinaryOp.Div, shape), "DivBackward0", [a, b],
+            static (g, s) => [s.NeedsGrad(0) ? g / s[0] : null, s.NeedsGrad(1) ? -g * s[1] / (s[0] * s[0]) : null],
+            save: [b, b.RequiresGrad ? a : null]);
+    }
+
+    /// <summary>Elementwise negation (<c>-a</c>).</summary>
+    public Tensor Neg() => Graph.Record(CpuKernels.Unary(this, UnaryOp.Neg), "NegBackward0", [this], static (g, _) => [-g]);
+
+    /// <summary>Elementwise power with a scalar exponent (<c>a ** p</c>).</summary>
+    public Tensor Pow(float exponent)
+    {
+        double p = exponent;
+        return Graph.Record(CpuKernels.Scalar(this, p, BinaryOp.Pow, scalarFirst: false), "PowBackward0", [this],
+            (g, s) => [p == 0 ? ZerosLike(s[0]) : g * (s[0].Pow((float)(p - 1)) * (float)p)], save: [this], savesScalars: true);
+    }
+
+    /// <summary>Elementwise power with a tensor exponent, broadcast (<c>a ** b</c>). The exponent's gradient is
+    /// <c>a**b * log(a)</c>, taken as 0 where a = 0 and b ≥ 0 (as PyTorch does).</summary>
+    public Tensor Pow(Tensor exponent)
+    {
+        Tensor a = this, b = exponent;
+        var shape = PrepareBinary(ref a, ref b, "Pow");
+        return Graph.Record(CpuKernels.Binary(a, b, BinaryOp.Pow, shape), "PowBackward1", [a, b], static (g, s) =>
+        {
+            Tensor x = s[0], e = s[1];
+            Tensor? gx = s.NeedsGrad(0) ? g * e * x.Pow(e - 1f) : null;
+            Tensor? ge = null;
+            if (s.NeedsGrad(1))
+            {
+                var zeroBase = CpuKernels.Binary(CpuKernels.Compare(x, 0, CompareOp.Eq), CpuKernels.Compare(e, 0, CompareOp.Ge), BinaryOp.Mul, s.Output._shape);
+                ge = (g * s.Output * x.Log()).MaskedFill(zeroBase, 0f);
+            }
+            return [gx, ge];
+        }, save: [a, b], saveOutput: true);
+    }
+
+    /// <summary>Elementwise reciprocal (<c>1 / a</c>).</summary>
+    public Tensor Reciprocal() =>
+        Graph.Record(CpuKernels.Scalar(this, 1, BinaryOp.Div, scalarFirst: true), "ReciprocalBackward0", [this],
+            static (g, s) => [-g * s.Output * s.Output], saveOutput: true);
+
+    private Tensor AddScalar(double s) =>
+        Graph.Record(CpuKernels.Scalar(this, s, BinaryOp.Add, false), "AddBackward0", [this], static (g, _) => [g]);
+
+    private Tensor SubScalar(double s) =>
+        Graph.Record(CpuKernels.Scalar(this, s, BinaryOp.Sub, false), "SubBackward0", [this], static (g, _) => [g]);
+
+    private Tensor RsubScalar(double s) =>
+        Graph.Record(CpuKernels.Scalar(this, s, BinaryOp.Sub, true), "RsubBackward1", [this], static (g, _) => [-g]);
+
+    private Tensor MulScalar(double s) =>
+        Graph.Record(CpuKernels.Scalar(this, s, BinaryOp.Mul, false), "MulBackward0", [this], (g, _) => [g * (float)s], savesScalars: true);
+
+    private Tensor DivScalar(double s) =>
+        Graph.Record(CpuKernels.Scalar(this, s, BinaryOp.Div, false), "DivBackward0", [this], (g, _) => [g / (float)s], savesScalars: true);
+
+    /// <summary>Elementwise sum.</summary>
+    public static Tensor operator +(Tensor a, Tensor b) => a.Add(b);
+    /// <summary>Adds a scalar.</summary>
+    public static Tensor operator +(Tensor a, float s) => a.AddScalar(s);
+    /// <summary>Adds a scalar.</summary>
+    public static Tensor operator +(float s, Tensor a) => a.AddScalar(s);
+    /// <summary>Elementwise difference.</summary>
+    public static Tensor operator -(Tensor a, Tensor b) => a.Sub(b);
+    /// <summary>Subtracts a scalar.</summary>
+    public static Tensor operator -(Tensor a, float s) => a.SubScalar(s);
+    /// <summary>Subtracts from a scalar (PyTorch's rsub).</summary>
+    public static Tensor operator -(float s, Tensor a) => a.RsubScalar(s);
+    /// <summary>Elementwise product.</summary>
+    public static Tensor operator *(Tensor a, Tensor b) => a.Mul(b);
+    /// <summary>Multiplies by a scalar.</summary>
+    public static Tensor operator *(Tensor a, float s) => a.MulScalar(s);
+    /// <summary>Multiplies by a scalar.</summary>
+    public static Tensor operator *(float s, Tensor a) => a.MulScalar(s);
+    /// <summary>Elementwise quotient.</summary>
+    public static Tensor operator /(Tensor a, Tensor b) => a.Div(b);
+    /// <summary>Divides by a scalar.</summary>
+    public static Tensor operator /(Tensor a, float s) => a.DivScalar(s);
+    /// <summary>Divides a scalar by each element: <c>s * a.Reciprocal()</c>, as PyTorch records it.</summary>
+    public static Tensor operator /(float s, Tensor a) => a.Reciprocal().MulScalar(s);
+    /// <summary>Elementwise negation.</summary>
+    public static Tensor operator -(Tensor a) => a.Neg();
+}

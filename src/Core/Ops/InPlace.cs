@@ -1,0 +1,159 @@
+namespace Functional;
+
+// Note [In-place Ops and Supersession]
+// A tracked in-place op writes this tensor's storage and bumps the version counter every alias shares.
+// When it records (grad mode on and the receiver or the operand requires grad) it cannot change the
+// receiver's grad_fn, because handles are immutable: it returns a new handle over the same storage whose
+// grad_fn is the op's node (with an edge to the receiver's old history) and marks the receiver superseded.
+// Recording an op with a superseded handle throws SupersededTensorException; reading it is fine. Under
+// NoGrad nothing records and the receiver itself is returned, still usable (optimizers rely on this).
+// Writing through a view of a tensor that requires grad would need PyTorch's CopySlices, which rewrites
+// the *base's* history; Functional refuses it (NotSupportedException naming SliceScatter) rather than
+// leave the base with a stale history, and a leaf (or a view of one) that requires grad refuses with
+// LeafInPlaceException, as in PyTorch.
+public partial class Tensor
+{
+    /// <summary>Fills with zeros in place (<c>t.zero_()</c>). Returns the handle to use from now on.</summary>
+    public Tensor Zero_() => InPlace("Zero_", "ZeroBackward0", CpuKernels.Full(_shape, DType, 0), [this], static (_, _) => [null]);
+
+    /// <summary>Fills with <paramref name="value"/> in place (<c>t.fill_(v)</c>). Returns the handle to use from now on.</summary>
+    public Tensor Fill_(float value) => InPlace("Fill_", "FillBackward2", CpuKernels.Full(_shape, DType, value), [this], static (_, _) => [null]);
+
+    /// <summary>Adds <paramref name="alpha"/> * <paramref name="other"/> in place (<c>t.add_(other, alpha=alpha)</c>).</summary>
+    public Tensor Add_(Tensor other, float alpha = 1)
+    {
+        var o = Operand(other, "Add_");
+        var value = alpha == 1 ? CpuKernels.Binary(this, o, BinaryOp.Add, _shape) : CpuKernels.Binary(this, CpuKernels.Scalar(o, alpha, BinaryOp.Mul, false), BinaryOp.Add, _shape);
+        return InPlace("Add_", "AddBackward0", value, [this, o], (g, s) => [g, s.NeedsGrad(1) ? (alpha == 1 ? g : g * alpha) : null], savesScalars: alpha != 1);
+    }
+
+    /// <summary>Adds a scalar in place (<c>t.add_(s)</c>).</summary>
+    public Tensor Add_(float value) =>
+        InPlace("Add_", "AddBackward0", CpuKernels.Scalar(this, value, BinaryOp.Add, false), [this], static (g, _) => [g]);
+
+    /// <summary>Subtracts <paramref name="alpha"/> * <paramref name="other"/> in place (<c>t.sub_(other, alpha=alpha)</c>).</summary>
+    public Tensor Sub_(Tensor other, float alpha = 1)
+    {
+        var o = Operand(other, "Sub_");
+        var value = CpuKernels.Binary(this, alpha == 1 ? o : CpuKernels.Scalar(o, alpha, BinaryOp.Mul, false), BinaryOp.Sub, _shape);
+        return InPlace("Sub_", "SubBackward0", value, [this, o], (g, s) => [g, s.NeedsGrad(1) ? g * -alpha : null], savesScalars: alpha != 1);
+    }
+
+    /// <summary>Subtracts a scalar in place (<c>t.sub_(s)</c>).</summary>
+    public Tensor Sub_(float value) =>
+        InPlace("Sub_", "SubBackward0", CpuKernels.Scalar(this, value, BinaryOp.Sub, false), [this], static (g, _) => [g]);
+
+    /// <summary>Multiplies by <paramref name="other"/> in place (<c>t.mul_(other)</c>).</summary>
+    public Tensor Mul_(Tensor other)
+    {
+        var o = Operand(other, "Mul_");
+        return InPlace("Mul_", "MulBackward0", CpuKernels.Binary(this, o, BinaryOp.Mul, _shape), [this, o],
+            static (g, s) => [s.NeedsGrad(0) ? g * s[0] : null, s.NeedsGrad(1) ? g * s[1] : null],
+            save: [o, this]);
+    }
+
+    /// <summary>Multiplies by a scalar in place (<c>t.mul_(s)</c>).</summary>
+    public Tensor Mul_(float value) =>
+        InPlace("Mul_", "MulBackward0", CpuKernels.Scalar(this, value, BinaryOp.Mul, false), [this], (g, _) => [g * value], savesScalars: true);
+
+    /// <summary>Divides by <paramref name="other"/> in place (<c>t.div_(other)</c>).</summary>
+    public Tensor Div_(Tensor other)
+    {
+        var o = Operand(other, "Div_");
+        return InPlace("Div_", "DivBackward0", CpuKernels.Binary(this, o, BinaryOp.Div, _shape), [this, o],
+            static (g, s) => [s.NeedsGrad(0) ? g / s[0] : null, s.NeedsGrad(1) ? -g * s[1] / (s[0] * s[0]) : null],
+            save: [o, this]);
+    }
+
+    /// <summary>Divides by a scalar in place (<c>t.div_(s)</c>).</summary>
+    public Tensor Div_(float value) =>
+        InPlace("Div_", "DivBackward0", CpuKernels.Scalar(this, value, BinaryOp.Div, false), [this], (g, _) => [g / value], savesScalars: true);
+
+    /// <summary>Copies <paramref name="src"/> (broadcast, converted to this dtype) into this tensor (<c>t.copy_(src)</c>).</summary>
+    public Tensor Copy_(Tensor src) => CopyInPlaceCore(src, "Copy_", allowRebase: true);
+
+    /// <summary>Applies ReLU in place (<c>t.relu_()</c>).</summary>
+    public Tensor Relu_() =>
+        InPlace("Relu_", "ReluBackward0", CpuKernels.Unary(this, UnaryOp.Relu), [this],
+            static (g, s) => [g * CpuKernels.Compare(s.Output, 0, CompareOp.Gt)], saveOutput: true);
+
+    /// <summary>Applies the sigmoid in place (<c>t.sigmoid_()</c>).</summary>
+    public Tensor Sigmoid_() =>
+        InPlace("Sigmoid_", "SigmoidBackward0", CpuKernels.Unary(this, UnaryOp.Sigmoid), [this],
+            static (g, s) => [g * (s.Output * (1f - s.Output))], saveOutput: true);
+
+    internal Tensor CopyInPlaceCore(Tensor src, string op, bool allowRebase = false)
+    {
+        ArgumentNullException.ThrowIfNull(src);
+        if (Shape.TryBroadcast(_shape, src._shape) is not { } b || !b.AsSpan().SequenceEqual(_shape))
+            throw new ShapeMismatchException($"{op}: the source {src.Describe()} cannot be broadcast to the destination {Describe()}.");
+        if (!DType.IsFloatingPoint() && src.RequiresGrad && GradMode.IsEnabled)
+            throw new DTypeMismatchException($"{op}: cannot copy a tensor that requires grad ({src.Describe()}) into an Int64 tensor.");
+        if (!allowRebase && Graph.ShouldRecord([this, src]))
+        {
+            CheckInPlaceRecordable(op);
+            throw new NotSupportedException(
+                $"{op} into {Describe()} with {src.Describe()} would record a node and give the receiver a new history, which an indexer " +
+                "cannot return. Use Copy_ on the tensor and keep the handle it returns, or build the value out of place with SliceScatter.");
+        }
+        var value = CpuKernels.Empty(DType, (int[])_shape.Clone());
+        CpuKernels.CopyInto(value, src);
+        return InPlace(op, "CopyBackwards", value, [this, src], static (g, _) => [null, g]);
+    }
+
+    /// <summary>An in-place op's tensor operand, converted to the receiver's dtype and checked to fit its shape.</summary>
+    private Tensor Operand(Tensor other, string op)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (Shape.TryBroadcast(_shape, other._shape) is not { } b || !b.AsSpan().SequenceEqual(_shape))
+            throw new ShapeMismatchException(
+                $"{op}: output with shape {Shape.Format(_shape)} doesn't match the broadcast shape {Shape.Format(Shape.TryBroadcast(_shape, other._shape) ?? other._shape)}; " +
+                $"the operand {other.Describe()} must broadcast to the receiver {Describe()}.");
+        if (!DType.IsFloatingPoint())
+            throw CpuKernels.NotForInt64(op);
+        return other.DType == DType ? other : other.To(DType);
+    }
+
+    private void CheckInPlaceRecordable(string op)
+    {
+        if (IsLeaf && _meta.RequiresGrad)
+            throw new LeafInPlaceException(
+                "a leaf Variable that requires grad is being used in an in-place operation. " +
+                $"{op} on {Describe()}: do the update under `using (Autograd.NoGrad())` (as optimizers do), or write to a Clone().");
+        if (_viewBase is { } b)
+        {
+            if (b.IsLeaf && b.RequiresGrad)
+                throw new LeafInPlaceException(
+                    "a view of a leaf Variable that requires grad is being used in an in-place operation. " +
+                    $"{op} on {Describe()}, a view of {b.Describe()}: do the update under `using (Autograd.NoGrad())`, or write to a Clone().");
+            throw new NotSupportedException(
+                $"{op} through a view ({Describe()}) of {b.Describe()} while recording: PyTorch would rewrite the base's history " +
+                "(CopySlices); Functional's handles are immutable, so it refuses rather than leave the base with a stale history. " +
+                "Build the result out of place with base.SliceScatter(values, dim, start, end) (torch.slice_scatter, JAX's x.at[i].set(v)), " +
+                "or write into a Clone() under NoGrad if no gradient should flow through the write.");
+        }
+    }
+
+    private Tensor InPlace(string op, string nodeName, Tensor newValue, Tensor[] inputs, BackwardRule rule,
+                           Tensor?[]? save = null, bool saveOutput = false, bool savesScalars = false)
+    {
+        bool record = Graph.ShouldRecord(inputs);
+        Tensor? output = null;
+        if (record)
+        {
+            CheckInPlaceRecordable(op);
+            if (save is not null)
+                for (int i = 0; i < save.Length; i++)
+                    if (ReferenceEquals(save[i], this)) save[i] = Clone();   // the old value, before the write
+            output = Graph.Attach(this, nodeName, inputs, rule, save, saveOutput: false, savesScalars, rebase: _meta);
+        }
+        CpuKernels.CopyInto(this, newValue);
+        _version.Bump();
+        if (output is null) return this;
+        _version.BumpRebase();
+        _meta.SupersededBy = $"{op}()";
+        _meta.RetainsGrad = false;
+        if (saveOutput) ((FunctionNode)output._gradFn!).SaveOutput(output);
+        return output;
+    }
+}

@@ -1,0 +1,25 @@
+namespace Functional;
+
+/// <summary>The flat buffer behind one or more tensors. The only mutable data in the library; see DESIGN.md.</summary>
+internal abstract class Storage
+{
+    public abstract DType DType { get; }
+    public abstract int Length { get; }
+    public Device Device { get; } = Device.Cpu;
+
+    public static Storage<T> Allocate<T>(int length) where T : unmanaged => new(new T[length]);
+}
+
+/// <summary>A storage of elements of type <typeparamref name="T"/> (float, double or long).</summary>
+internal sealed class Storage<T>(T[] data) : Storage where T : unmanaged
+{
+    public readonly T[] Data = data;
+
+    public override DType DType { get; } =
+        typeof(T) == typeof(float) ? DType.Float32 :
+        typeof(T) == typeof(double) ? DType.Float64 :
+        typeof(T) == typeof(long) ? DType.Int64 :
+        throw new NotSupportedException($"No dtype for {typeof(T)}.");
+
+    public override int Length => Data.Length;
+}

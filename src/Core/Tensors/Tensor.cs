@@ -1,0 +1,316 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace Functional;
+
+/// <summary>
+/// An n-dimensional array that autograd can differentiate through. PyTorch: <c>torch.Tensor</c>.
+/// </summary>
+/// <remarks>
+/// A handle is immutable: its storage reference, view geometry (offset, shape, strides), dtype, device and
+/// grad_fn never change. Ops return new handles. The storage is the one mutable thing, changed only by the
+/// tracked in-place ops (which bump the shared version counter) and through the untracked <see cref="Data"/>
+/// alias. Ops live in <c>Ops/</c>, one file per family, each with its backward rule beside it.
+/// </remarks>
+public partial class Tensor
+{
+    internal readonly Storage _storage;
+    internal readonly int _offset;
+    internal readonly int[] _shape;
+    internal readonly int[] _strides;
+    internal readonly VersionCounter _version;
+    internal readonly Node? _gradFn;
+    internal readonly AutogradMeta _meta;
+    internal readonly Tensor? _viewBase;      // the non-view tensor whose storage this view aliases
+    internal readonly bool _isContiguous;
+    private readonly int _rebasesAtCreation;  // for views: see VersionCounter.Rebases
+
+    internal Tensor(Storage storage, int offset, int[] shape, int[] strides, VersionCounter version,
+                    Node? gradFn = null, bool requiresGrad = false, Tensor? viewBase = null)
+    {
+        _storage = storage;
+        _offset = offset;
+        _shape = shape;
+        _strides = strides;
+        _version = version;
+        _gradFn = gradFn;
+        _meta = new AutogradMeta { RequiresGrad = gradFn is null && requiresGrad };
+        _viewBase = viewBase;
+        _isContiguous = ComputeContiguous(shape, strides);
+        _rebasesAtCreation = version.Rebases;
+        if (gradFn is FunctionNode fn) fn.OutputMeta = _meta;
+    }
+
+    /// <summary>A new leaf that aliases <paramref name="source"/>'s storage and version counter (for <c>Parameter</c>).</summary>
+    protected Tensor(Tensor source, bool requiresGrad)
+        : this(source._storage, source._offset, source._shape, source._strides, source._version, null,
+               CheckCanRequireGrad(source.DType, requiresGrad))
+    {
+    }
+
+    /// <summary>A fresh contiguous tensor that owns <paramref name="storage"/>.</summary>
+    internal static Tensor FromStorage(Storage storage, int[] shape, bool requiresGrad = false) =>
+        new(storage, 0, shape, Shape.ContiguousStrides(shape), new VersionCounter(), null, CheckCanRequireGrad(storage.DType, requiresGrad));
+
+    internal static bool CheckCanRequireGrad(DType dtype, bool requiresGrad)
+    {
+        if (requiresGrad && !dtype.IsFloatingPoint())
+            throw new DTypeMismatchException($"Only Tensors of floating point dtype can require gradients; got {dtype}.");
+        return requiresGrad;
+    }
+
+    private static bool ComputeContiguous(int[] shape, int[] strides)
+    {
+        int expected = 1;
+        for (int i = shape.Length - 1; i >= 0; i--)
+        {
+            if (shape[i] == 1) continue;
+            if (strides[i] != expected) return false;
+            expected *= shape[i];
+        }
+        return true;
+    }
+
+    // ---- metadata -------------------------------------------------------------------------------------
+
+    /// <summary>The sizes of the dimensions (<c>t.shape</c>).</summary>
+    public Shape Shape => Shape.Wrap(_shape);
+
+    /// <summary>The element type (<c>t.dtype</c>).</summary>
+    public DType DType => _storage.DType;
+
+    /// <summary>Where the storage lives (<c>t.device</c>).</summary>
+    public Device Device => _storage.Device;
+
+    /// <summary>The number of dimensions (<c>t.dim()</c>).</summary>
+    public int Rank => _shape.Length;
+
+    /// <summary>The number of elements (<c>t.numel()</c>).</summary>
+    public int NumElements => Shape.Product(_shape);
+
+    /// <summary>The element strides of each dimension (<c>t.stride()</c>).</summary>
+    public int[] Strides => (int[])_strides.Clone();
+
+    /// <summary>Whether the elements are laid out densely in row-major order (<c>t.is_contiguous()</c>).</summary>
+    public bool IsContiguous => _isContiguous;
+
+    /// <summary>The number of tracked in-place writes to this tensor's storage (<c>t._version</c>). Shared by
+    /// every view and <see cref="Detach"/> alias; <see cref="Data"/> aliases have their own.</summary>
+    public int Version => _version.Value;
+
+    /// <summary>The node that produced this tensor, or null for a leaf (<c>t.grad_fn</c>).</summary>
+    public Node? GradFn => _gradFn;
+
+    /// <summary>True for a tensor no recorded op produced: user-created tensors, detached tensors, and
+    /// results computed without grad (<c>t.is_leaf</c>).</summary>
+    public bool IsLeaf => _gradFn is null;
+
+    /// <summary>Whether gradients flow to (a leaf) or through (a non-leaf) this tensor (<c>t.requires_grad</c>).</summary>
+    public bool RequiresGrad => _gradFn is not null || _meta.RequiresGrad;
+
+    /// <summary>Whether an in-place op or <see cref="Detach_"/> superseded this handle. Its values stay readable;
+    /// recording an op with it throws <see cref="SupersededTensorException"/>.</summary>
+    public bool IsSuperseded => _meta.SupersededBy is not null;
+
+    /// <summary>Whether this is a view that shares storage with another tensor it was derived from (<c>t._is_view()</c>).</summary>
+    public bool IsView => _viewBase is not null;
+
+    /// <summary>
+    /// Sets whether this leaf requires grad and returns it (<c>t.requires_grad_()</c>). Only leaves can change it.
+    /// </summary>
+    public Tensor RequiresGrad_(bool requiresGrad = true)
+    {
+        if (!IsLeaf)
+            throw new AutogradException(
+                "you can only change requires_grad flags of leaf variables. " +
+                $"This tensor ({Describe()}) is the output of {_gradFn!.Name}; use Detach() to get a leaf that shares its storage.");
+        _meta.RequiresGrad = CheckCanRequireGrad(DType, requiresGrad);
+        return this;
+    }
+
+    /// <summary>A short description for messages: <c>Float32 [2, 3] (grad_fn=MulBackward0)</c>.</summary>
+    public string Describe() =>
+        $"{DType} {Shape.Format(_shape)}" + (_gradFn is not null ? $" (grad_fn={_gradFn.Name})" : RequiresGrad ? " (leaf, requires grad)" : " (leaf)");
+
+    // ---- gradients ------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// A leaf's gradient accumulator (<c>t.grad</c>): null until a backward reaches it, then summed into by each
+    /// backward. It is the accumulator itself: <c>x.Grad.Zero_()</c> under NoGrad resets it. On a non-leaf it is
+    /// null (with PyTorch's warning, once per handle) unless <see cref="RetainGrad"/> was called.
+    /// </summary>
+    public Tensor? Grad
+    {
+        get
+        {
+            if (!IsLeaf && !_meta.RetainsGrad)
+            {
+                if (!_meta.WarnedNonLeafGrad)
+                {
+                    _meta.WarnedNonLeafGrad = true;
+                    Autograd.Warn(Autograd.NonLeafGradWarning);
+                }
+                return null;
+            }
+            return _meta.Grad;
+        }
+        set
+        {
+            if (value is not null)
+            {
+                if (value._shape.AsSpan().SequenceEqual(_shape) is false)
+                    throw new ShapeMismatchException($"assigned grad has data of a different size: grad {Shape.Format(value._shape)}, tensor {Shape.Format(_shape)}.");
+                if (value.DType != DType)
+                    throw new DTypeMismatchException($"assigned grad has data of a different type: grad {value.DType}, tensor {DType}.");
+            }
+            _meta.Grad = value;
+        }
+    }
+
+    /// <summary>Makes a non-leaf keep its gradient in <see cref="Grad"/> after backward (<c>t.retain_grad()</c>);
+    /// a no-op on a leaf. Returns this tensor.</summary>
+    public Tensor RetainGrad()
+    {
+        if (!RequiresGrad)
+            throw new AutogradException("can't retain_grad on Tensor that has requires_grad=False. " +
+                                        $"This tensor ({Describe()}) is not part of any graph; call RequiresGrad_() on the leaf it came from first.");
+        if (!IsLeaf) _meta.RetainsGrad = true;
+        return this;
+    }
+
+    /// <summary>
+    /// Registers a hook that sees the gradient with respect to this tensor during backward and may return a
+    /// replacement (or null to keep it). Dispose the result to remove it. PyTorch: <c>t.register_hook(fn)</c>.
+    /// </summary>
+    public IDisposable RegisterHook(Func<Tensor, Tensor?> hook)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        if (!RequiresGrad)
+            throw new AutogradException("cannot register a hook on a tensor that doesn't require gradient. " +
+                                        $"This tensor ({Describe()}) is not part of any graph.");
+        var entry = new AutogradMeta.HookEntry(hook);
+        var list = _meta.Hooks ??= [];
+        lock (list) list.Add(entry);
+        return new HookHandle(list, entry);
+    }
+
+    private sealed class HookHandle(List<AutogradMeta.HookEntry> list, AutogradMeta.HookEntry entry) : IDisposable
+    {
+        public void Dispose() { lock (list) list.Remove(entry); }
+    }
+
+    /// <summary>
+    /// Computes the gradient of this tensor with respect to every leaf that requires grad and adds it to their
+    /// <see cref="Grad"/> (<c>t.backward(gradient, retain_graph, create_graph)</c>). A non-scalar output needs
+    /// <paramref name="gradient"/>. The graph's saved tensors are freed unless <paramref name="retainGraph"/>
+    /// (which defaults to <paramref name="createGraph"/>, as in PyTorch).
+    /// </summary>
+    public void Backward(Tensor? gradient = null, bool retainGraph = false, bool createGraph = false) =>
+        Engine.Run([this], [gradient], retainGraph || createGraph, createGraph, inputs: null, allowUnused: true);
+
+    // ---- escape hatches -------------------------------------------------------------------------------
+
+    /// <summary>
+    /// A new leaf that shares this tensor's storage <em>and version counter</em>, with no grad_fn and
+    /// requires_grad false (<c>t.detach()</c>). A tracked write through it is seen by backward.
+    /// </summary>
+    public Tensor Detach() => new(_storage, _offset, _shape, _strides, _version);
+
+    /// <summary>
+    /// Detaches in place (<c>t.detach_()</c>): returns the detached handle and supersedes this one. Graphs built
+    /// before the call are untouched, as in PyTorch. Refused on a view.
+    /// </summary>
+    public Tensor Detach_()
+    {
+        if (_viewBase is not null)
+            throw new AutogradException(
+                "Can't detach views in-place. Use detach() instead. " +
+                $"This tensor ({Describe()}) is a view of another tensor; call Detach() to get a detached alias.");
+        _meta.SupersededBy ??= "Detach_()";
+        return Detach();
+    }
+
+    /// <summary>
+    /// An alias of the storage with its <em>own</em> version counter, no grad_fn and requires_grad false
+    /// (<c>t.data</c>). Writes through it are invisible to autograd: a backward that saved this tensor will
+    /// silently use the new values. Prefer <see cref="Detach"/>.
+    /// </summary>
+    public Tensor Data => new(_storage, _offset, _shape, _strides, new VersionCounter());
+
+    internal void CheckNotSuperseded()
+    {
+        if (_meta.SupersededBy is { } by)
+            throw new SupersededTensorException(
+                $"This tensor ({Describe()}) was superseded by {by}: that call returned a new handle with the updated " +
+                "history, and this one must not be used in recorded ops any more. Use the handle it returned " +
+                "(e.g. `y = y.Mul_(2)`), or Clone() before writing if you need the old value.");
+        if (_viewBase is not null && _gradFn is not null && _version.Rebases != _rebasesAtCreation)
+            throw new SupersededTensorException(
+                $"This view ({Describe()}) was taken before a recorded in-place op rewrote the history of the tensor it views: " +
+                "its values changed but its grad_fn still describes the old ones. Take the view again from the handle the in-place op returned.");
+    }
+
+    // ---- element access -------------------------------------------------------------------------------
+
+    internal Storage<T> StorageOf<T>() where T : unmanaged =>
+        _storage as Storage<T> ?? throw new DTypeMismatchException($"Expected a {typeof(T).Name} tensor, got {Describe()}.");
+
+    /// <summary>The elements as a span when this tensor is contiguous, else a fresh contiguous copy's span.</summary>
+    internal ReadOnlySpan<T> ContiguousSpan<T>() where T : unmanaged =>
+        _isContiguous ? StorageOf<T>().Data.AsSpan(_offset, NumElements) : CpuKernels.ToContiguousArray<T>(this);
+
+    /// <summary>The single value of a one-element tensor as a float (<c>t.item()</c>).</summary>
+    public float Item() => (float)ItemDouble();
+
+    /// <summary>The single value of a one-element tensor as a double.</summary>
+    public double ItemDouble()
+    {
+        if (NumElements != 1)
+            throw new ShapeMismatchException($"a Tensor with {NumElements} elements cannot be converted to Scalar ({Describe()}).");
+        return DType switch
+        {
+            DType.Float32 => StorageOf<float>().Data[_offset],
+            DType.Float64 => StorageOf<double>().Data[_offset],
+            _ => StorageOf<long>().Data[_offset],
+        };
+    }
+
+    /// <summary>The elements in row-major order as floats (converted if needed).</summary>
+    public float[] ToArray() => DType switch
+    {
+        DType.Float32 => ContiguousSpan<float>().ToArray(),
+        DType.Float64 => Array.ConvertAll(ContiguousSpan<double>().ToArray(), v => (float)v),
+        _ => Array.ConvertAll(ContiguousSpan<long>().ToArray(), v => (float)v),
+    };
+
+    /// <summary>The elements in row-major order as doubles (converted if needed).</summary>
+    public double[] ToDoubleArray() => DType switch
+    {
+        DType.Float32 => Array.ConvertAll(ContiguousSpan<float>().ToArray(), v => (double)v),
+        DType.Float64 => ContiguousSpan<double>().ToArray(),
+        _ => Array.ConvertAll(ContiguousSpan<long>().ToArray(), v => (double)v),
+    };
+
+    /// <summary>The elements in row-major order as longs (floats truncated toward zero).</summary>
+    public long[] ToInt64Array() => DType switch
+    {
+        DType.Int64 => ContiguousSpan<long>().ToArray(),
+        DType.Float32 => Array.ConvertAll(ContiguousSpan<float>().ToArray(), v => (long)v),
+        _ => Array.ConvertAll(ContiguousSpan<double>().ToArray(), v => (long)v),
+    };
+
+    // ---- printing -------------------------------------------------------------------------------------
+
+    /// <summary>PyTorch's repr, e.g. <c>tensor([0.7311, 0.8808, 0.9526], grad_fn=&lt;SigmoidBackward0&gt;)</c>.</summary>
+    public override string ToString()
+    {
+        var suffixes = new List<string>();
+        if (Device.Type != DeviceType.Cpu) suffixes.Add($"device='{Device}'");
+        if (DType == DType.Float64) suffixes.Add("dtype=torch.float64");
+        if (_gradFn is not null) suffixes.Add($"grad_fn=<{_gradFn.Name}>");
+        else if (RequiresGrad) suffixes.Add("requires_grad=True");
+        return DType == DType.Int64
+            ? TensorFormatter.Format(ContiguousSpan<long>(), _shape, suffixes)
+            : TensorFormatter.Format(ToDoubleArray(), _shape, suffixes);
+    }
+}

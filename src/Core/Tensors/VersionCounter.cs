@@ -1,0 +1,24 @@
+namespace Functional;
+
+// Note [Version Counter Sharing]
+// Every handle that aliases a storage through a view or Detach() holds the same VersionCounter, so a
+// tracked in-place write through any of them is seen by every SavedTensor that recorded the version.
+// `Data` is the one deliberate exception: it gets a fresh counter, which is why writes through it are
+// invisible to autograd (PyTorch's `.data`). Backward checks versions in SavedTensor.Unpack.
+
+/// <summary>Counts the tracked in-place writes to a storage (PyTorch's <c>_version</c>).</summary>
+internal sealed class VersionCounter
+{
+    private int _value;
+    private int _rebases;
+
+    public int Value => Volatile.Read(ref _value);
+
+    /// <summary>How many recorded in-place ops rewrote the history of a tensor on this storage. A view that
+    /// requires grad and was taken before such a rewrite is stale: see Tensor.CheckNotSuperseded.</summary>
+    public int Rebases => Volatile.Read(ref _rebases);
+
+    public void Bump() => Interlocked.Increment(ref _value);
+
+    public void BumpRebase() => Interlocked.Increment(ref _rebases);
+}
