@@ -8,9 +8,9 @@ public sealed class Generator
     private double? _spareNormal;
 
     /// <summary>A generator seeded with <paramref name="seed"/>.</summary>
-    public Generator(ulong seed = 0)
+    public Generator(long seed = 0)
     {
-        ulong x = seed;
+        ulong x = unchecked((ulong)seed);
         _s0 = SplitMix(ref x); _s1 = SplitMix(ref x); _s2 = SplitMix(ref x); _s3 = SplitMix(ref x);
     }
 

@@ -1,0 +1,713 @@
+namespace Functional.Tests;
+
+/// <summary>
+/// Gradient checks for every differentiable op, in Float64: the analytic gradient (Autograd.Grad) against central
+/// finite differences, over broadcast shapes and non-contiguous operands, plus second-order checks under
+/// createGraph. See <see cref="GradCheck"/> for the method and the tolerances.
+/// </summary>
+public class GradCheckTests
+{
+    // ---- inputs ---------------------------------------------------------------------------------------
+
+    private static int Numel(int[] shape) => shape.Aggregate(1, (a, b) => a * b);
+
+    private static Tensor Leaf(double[] values, int[] shape) => Tensor.From(values, shape, requiresGrad: true);
+
+    private static Tensor Uniform(int seed, double lo, double hi, int[] shape)
+    {
+        var rng = new Random(seed);
+        var v = new double[Numel(shape)];
+        for (int i = 0; i < v.Length; i++) v[i] = lo + (hi - lo) * rng.NextDouble();
+        return Leaf(v, shape);
+    }
+
+    /// <summary>Uniform in [-1, 1].</summary>
+    private static Tensor X(int seed, params int[] shape) => Uniform(seed, -1, 1, shape);
+
+    /// <summary>Uniform in [0.5, 2]: for Log, Sqrt, Pow bases, denominators.</summary>
+    private static Tensor Positive(int seed, params int[] shape) => Uniform(seed, 0.5, 2, shape);
+
+    /// <summary>|x| in [0.2, 1.5] with random signs: for Abs and Relu, whose kinks finite differences must not straddle.</summary>
+    private static Tensor AwayFromZero(int seed, params int[] shape)
+    {
+        var rng = new Random(seed);
+        var v = new double[Numel(shape)];
+        for (int i = 0; i < v.Length; i++) v[i] = (rng.Next(2) == 0 ? -1 : 1) * (0.2 + 1.3 * rng.NextDouble());
+        return Leaf(v, shape);
+    }
+
+    /// <summary>Distinct values at least 0.1 apart, in random order: for Max (no ties).</summary>
+    private static Tensor Distinct(int seed, params int[] shape)
+    {
+        var rng = new Random(seed);
+        int n = Numel(shape);
+        var v = Enumerable.Range(0, n).Select(i => -1 + 0.15 * i + 0.04 * rng.NextDouble()).OrderBy(_ => rng.Next()).ToArray();
+        return Leaf(v, shape);
+    }
+
+    private static Tensor ApplyBinary(string op, Tensor a, Tensor b) => op switch
+    {
+        "add" => a + b,
+        "sub" => a - b,
+        "mul" => a * b,
+        "div" => a / b,
+        "pow" => a.Pow(b),
+        _ => throw new ArgumentOutOfRangeException(nameof(op), op),
+    };
+
+    private static Tensor ApplyUnary(string op, Tensor x) => op switch
+    {
+        "neg" => -x,
+        "reciprocal" => x.Reciprocal(),
+        "exp" => x.Exp(),
+        "log" => x.Log(),
+        "sqrt" => x.Sqrt(),
+        "abs" => x.Abs(),
+        "sigmoid" => x.Sigmoid(),
+        "tanh" => x.Tanh(),
+        "relu" => x.Relu(),
+        _ => throw new ArgumentOutOfRangeException(nameof(op), op),
+    };
+
+    /// <summary>An input in the domain of <paramref name="op"/>.</summary>
+    private static Tensor UnaryInput(string op, int seed, params int[] shape) => op switch
+    {
+        "log" or "sqrt" or "reciprocal" => Positive(seed, shape),
+        "abs" or "relu" => AwayFromZero(seed, shape),
+        _ => Uniform(seed, -2, 2, shape),
+    };
+
+    // ---- arithmetic -----------------------------------------------------------------------------------
+
+    [Theory]
+    [InlineData("add", new[] { 2, 3 }, new[] { 2, 3 })]
+    [InlineData("add", new[] { 2, 3 }, new[] { 3 })]
+    [InlineData("add", new[] { 3 }, new[] { 2, 3 })]
+    [InlineData("add", new[] { 2, 1, 3 }, new[] { 4, 1 })]
+    [InlineData("add", new[] { 3 }, new int[] { })]
+    [InlineData("add", new int[] { }, new[] { 3 })]
+    [InlineData("add", new int[] { }, new int[] { })]
+    [InlineData("sub", new[] { 2, 3 }, new[] { 2, 3 })]
+    [InlineData("sub", new[] { 2, 3 }, new[] { 3 })]
+    [InlineData("sub", new[] { 3 }, new[] { 2, 3 })]
+    [InlineData("sub", new[] { 2, 1, 3 }, new[] { 4, 1 })]
+    [InlineData("sub", new[] { 4, 1 }, new[] { 2, 1, 3 })]
+    [InlineData("sub", new[] { 3 }, new int[] { })]
+    [InlineData("sub", new int[] { }, new[] { 3 })]
+    [InlineData("mul", new[] { 2, 3 }, new[] { 2, 3 })]
+    [InlineData("mul", new[] { 2, 3 }, new[] { 3 })]
+    [InlineData("mul", new[] { 3 }, new[] { 2, 3 })]
+    [InlineData("mul", new[] { 2, 1, 3 }, new[] { 4, 1 })]
+    [InlineData("mul", new[] { 4, 1 }, new[] { 2, 1, 3 })]
+    [InlineData("mul", new[] { 3 }, new int[] { })]
+    [InlineData("mul", new int[] { }, new[] { 3 })]
+    [InlineData("div", new[] { 2, 3 }, new[] { 2, 3 })]
+    [InlineData("div", new[] { 2, 3 }, new[] { 3 })]
+    [InlineData("div", new[] { 3 }, new[] { 2, 3 })]
+    [InlineData("div", new[] { 2, 1, 3 }, new[] { 4, 1 })]
+    [InlineData("div", new[] { 4, 1 }, new[] { 2, 1, 3 })]
+    [InlineData("div", new[] { 3 }, new int[] { })]
+    [InlineData("div", new int[] { }, new[] { 3 })]
+    [InlineData("pow", new[] { 2, 3 }, new[] { 2, 3 })]
+    [InlineData("pow", new[] { 2, 3 }, new[] { 3 })]
+    [InlineData("pow", new[] { 3 }, new[] { 2, 3 })]
+    [InlineData("pow", new[] { 2, 1, 3 }, new[] { 4, 1 })]
+    [InlineData("pow", new[] { 3 }, new int[] { })]
+    [InlineData("pow", new int[] { }, new[] { 3 })]
+    public void Binary_TensorTensor_WithBroadcasting(string op, int[] shapeA, int[] shapeB)
+    {
+        // Expected values: central finite differences (GradCheck); both operands are checked.
+        var a = op == "pow" ? Positive(1, shapeA) : X(1, shapeA);
+        var b = op switch { "div" => Positive(2, shapeB), "pow" => Uniform(2, -1.5, 1.5, shapeB), _ => X(2, shapeB) };
+        GradCheck.Check(t => ApplyBinary(op, t[0], t[1]), a, b);
+    }
+
+    [Theory]
+    [InlineData("add")]
+    [InlineData("mul")]
+    [InlineData("sub")]
+    [InlineData("div")]
+    public void Binary_SameTensorOnBothSides(string op)
+    {
+        // Expected values: central finite differences (GradCheck); x op x sums both edges into one leaf.
+        GradCheck.Check(t => ApplyBinary(op, t[0], t[0] * 2.0f + 3f), Positive(3, 2, 3));
+    }
+
+    [Theory]
+    [InlineData("t+s")]
+    [InlineData("s+t")]
+    [InlineData("t-s")]
+    [InlineData("s-t")]
+    [InlineData("t*s")]
+    [InlineData("s*t")]
+    [InlineData("t/s")]
+    [InlineData("s/t")]
+    public void Binary_TensorAndFloatScalar_BothSides(string form)
+    {
+        // Expected values: central finite differences (GradCheck).
+        var x = form == "s/t" ? Positive(4, 2, 3) : X(4, 2, 3);
+        Func<Tensor[], Tensor> f = form switch
+        {
+            "t+s" => t => t[0] + 2.5f,
+            "s+t" => t => 2.5f + t[0],
+            "t-s" => t => t[0] - 1.5f,
+            "s-t" => t => 1.5f - t[0],
+            "t*s" => t => t[0] * -2.5f,
+            "s*t" => t => -2.5f * t[0],
+            "t/s" => t => t[0] / 4f,
+            _ => t => 3f / t[0],
+        };
+        GradCheck.Check(f, x);
+    }
+
+    [Theory]
+    [InlineData("neg")]
+    [InlineData("reciprocal")]
+    [InlineData("exp")]
+    [InlineData("log")]
+    [InlineData("sqrt")]
+    [InlineData("abs")]
+    [InlineData("sigmoid")]
+    [InlineData("tanh")]
+    [InlineData("relu")]
+    public void Unary(string op)
+    {
+        // Expected values: central finite differences (GradCheck); inputs lie in the op's smooth domain.
+        GradCheck.Check(t => ApplyUnary(op, t[0]), UnaryInput(op, 5, 2, 3));
+        GradCheck.Check(t => ApplyUnary(op, t[0]), UnaryInput(op, 6));   // 0-d
+    }
+
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(1f)]
+    [InlineData(2f)]
+    [InlineData(3f)]
+    [InlineData(0.5f)]
+    [InlineData(-1.5f)]
+    public void Pow_FloatExponent(float p)
+    {
+        // Expected values: central finite differences (GradCheck), on positive inputs.
+        GradCheck.Check(t => t[0].Pow(p), Positive(7, 2, 3));
+    }
+
+    // ---- softmax, reductions --------------------------------------------------------------------------
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(-1)]
+    public void Softmax_And_LogSoftmax_3D(int dim)
+    {
+        // Expected values: central finite differences (GradCheck).
+        var x = Uniform(8, -2, 2, [2, 3, 4]);
+        GradCheck.Check(t => t[0].Softmax(dim), x);
+        GradCheck.Check(t => t[0].LogSoftmax(dim), x);
+    }
+
+    [Fact]
+    public void Sum_And_Mean_All()
+    {
+        // Expected values: central finite differences (GradCheck).
+        var x = X(9, 2, 3, 4);
+        GradCheck.Check(t => t[0].Sum(), x);
+        GradCheck.Check(t => t[0].Mean(), x);
+        GradCheck.Check(t => (t[0] * t[0]).Sum(), x);
+        GradCheck.Check(t => t[0].Sum() + t[0].Mean(), X(10));   // 0-d input
+    }
+
+    [Theory]
+    [InlineData(0, false)]
+    [InlineData(0, true)]
+    [InlineData(1, false)]
+    [InlineData(1, true)]
+    [InlineData(-1, false)]
+    [InlineData(-1, true)]
+    public void Sum_And_Mean_ByDim(int dim, bool keepDim)
+    {
+        // Expected values: central finite differences (GradCheck).
+        var x = X(11, 2, 3, 4);
+        GradCheck.Check(t => t[0].Sum(dim, keepDim), x);
+        GradCheck.Check(t => t[0].Mean(dim, keepDim), x);
+        GradCheck.Check(t => t[0].Sum(dim, keepDim).Exp(), x);
+    }
+
+    [Fact]
+    public void Max_NoTies()
+    {
+        // Expected values: central finite differences (GradCheck); values are >= 0.1 apart, so eps never changes the argmax.
+        GradCheck.Check(t => t[0].Max(), Distinct(12, 3, 4));
+        GradCheck.Check(t => t[0].Max() * t[0], Distinct(13, 5));
+    }
+
+    // ---- matmul and linear ----------------------------------------------------------------------------
+
+    [Theory]
+    [InlineData(new[] { 4 }, new[] { 4 })]
+    [InlineData(new[] { 3, 4 }, new[] { 4 })]
+    [InlineData(new[] { 4 }, new[] { 4, 3 })]
+    [InlineData(new[] { 2, 4 }, new[] { 4, 3 })]
+    [InlineData(new[] { 5, 4 }, new[] { 4, 5 })]
+    [InlineData(new[] { 2, 3, 4 }, new[] { 2, 4, 2 })]
+    [InlineData(new[] { 2, 3, 4 }, new[] { 4, 2 })]
+    [InlineData(new[] { 3, 4 }, new[] { 2, 4, 2 })]
+    [InlineData(new[] { 2, 3, 4 }, new[] { 4 })]
+    [InlineData(new[] { 4 }, new[] { 2, 4, 3 })]
+    [InlineData(new[] { 2, 1, 3, 4 }, new[] { 5, 4, 2 })]
+    [InlineData(new[] { 1, 3, 4 }, new[] { 2, 4, 2 })]
+    public void MatMul(int[] shapeA, int[] shapeB)
+    {
+        // Expected values: central finite differences (GradCheck), for both operands.
+        GradCheck.Check(t => t[0].MatMul(t[1]), X(14, shapeA), X(15, shapeB));
+    }
+
+    [Fact]
+    public void MatMul_LargerThanSimdWidth()
+    {
+        // Expected values: central finite differences (GradCheck); 9x17 @ 17x13 walks the kernel's blocked and tail paths.
+        GradCheck.Check(t => t[0].MatMul(t[1]), X(16, 9, 17), X(17, 17, 13));
+    }
+
+    [Fact]
+    public void Linear_2D_WithAndWithoutBias()
+    {
+        // Expected values: central finite differences (GradCheck), for input, weight and bias.
+        var x = X(18, 3, 4); var w = X(19, 5, 4); var b = X(20, 5);
+        GradCheck.Check(t => Tensor.Linear(t[0], t[1], t[2]), x, w, b);
+        GradCheck.Check(t => Tensor.Linear(t[0], t[1]), x, w);
+    }
+
+    [Fact]
+    public void Linear_3D_WithBias_And_1D()
+    {
+        // Expected values: central finite differences (GradCheck), for input, weight and bias.
+        GradCheck.Check(t => Tensor.Linear(t[0], t[1], t[2]), X(21, 2, 3, 4), X(22, 5, 4), X(23, 5));
+        GradCheck.Check(t => Tensor.Linear(t[0], t[1], t[2]), X(24, 4), X(25, 5, 4), X(26, 5));
+    }
+
+    // ---- views and copies -----------------------------------------------------------------------------
+
+    [Fact]
+    public void Reshape_Viewable()
+    {
+        // Expected values: central finite differences (GradCheck).
+        var x = X(27, 2, 3, 4);
+        GradCheck.Check(t => t[0].Reshape(6, 4), x);
+        GradCheck.Check(t => t[0].Reshape(-1), x);
+        GradCheck.Check(t => t[0].Reshape(4, -1, 2).Exp(), x);
+        // Non-contiguous but viewable: [3, 2, 4] with strides (4, 12, 1), splitting the last dimension.
+        GradCheck.Check(t => t[0].Transpose(0, 1).Reshape(3, 2, 2, 2) * t[0].Transpose(0, 1).Reshape(3, 2, 2, 2), x);
+    }
+
+    [Fact]
+    public void Reshape_AfterTranspose_NotViewable()
+    {
+        // Expected values: central finite differences (GradCheck); these reshapes copy (UnsafeViewBackward0).
+        var x = X(28, 2, 3, 4);
+        GradCheck.Check(t => t[0].Transpose(1, 2).Reshape(2, 12), x);
+        GradCheck.Check(t => t[0].Transpose(0, 2).Reshape(-1).Sigmoid(), x);
+        GradCheck.Check(t => t[0].T.Reshape(6) * t[1], X(29, 2, 3), X(30, 6));
+    }
+
+    [Fact]
+    public void Transpose_T_Permute()
+    {
+        // Expected values: central finite differences (GradCheck); multiplying by a contiguous tensor makes layout matter.
+        var x = X(31, 2, 3, 4);
+        GradCheck.Check(t => t[0].Transpose(0, 2) * t[1], x, X(32, 4, 3, 2));
+        GradCheck.Check(t => t[0].Transpose(-1, 1), x);
+        GradCheck.Check(t => t[0].Permute(2, 0, 1) * t[1], x, X(33, 4, 2, 3));
+        GradCheck.Check(t => t[0].Permute(1, -1, 0).Exp(), x);
+        GradCheck.Check(t => t[0].T * t[1], X(34, 2, 3), X(35, 3, 2));
+        GradCheck.Check(t => t[0].T, X(36, 3));   // 1-D: T is the identity
+    }
+
+    [Fact]
+    public void Slice_IncludingNegativeAndClampedBounds()
+    {
+        // Expected values: central finite differences (GradCheck); unsliced elements must get exactly 0.
+        var x = X(37, 3, 5);
+        GradCheck.Check(t => t[0].Slice(1, 1, 4), x);
+        GradCheck.Check(t => t[0].Slice(0, 1, 3).Exp(), x);
+        GradCheck.Check(t => t[0].Slice(-1, -3, -1), x);
+        GradCheck.Check(t => t[0].Slice(1, -4, 10), x);
+        GradCheck.Check(t => t[0].Slice(1, 0, 5).Slice(0, 1, 2).Slice(1, 2, 4), x);
+        GradCheck.Check(t => t[0].Slice(0, 0, 2) * t[0].Slice(0, 1, 3), x);   // overlapping slices
+    }
+
+    [Fact]
+    public void Select_And_IndexerGet()
+    {
+        // Expected values: central finite differences (GradCheck).
+        var x = X(38, 3, 4, 2);
+        GradCheck.Check(t => t[0][1], x);
+        GradCheck.Check(t => t[0][2, 3], x);
+        GradCheck.Check(t => t[0][-1, 0, 1].Exp(), x);
+        GradCheck.Check(t => t[0].Select(1, -1), x);
+        GradCheck.Check(t => t[0].Select(2, 0) * t[0].Select(2, 1), x);
+    }
+
+    [Fact]
+    public void Expand()
+    {
+        // Expected values: central finite differences (GradCheck); the gradient sums over expanded positions.
+        GradCheck.Check(t => t[0].Expand(2, 3, 4) * t[1], X(39, 3, 1), X(40, 2, 3, 4));
+        GradCheck.Check(t => t[0].Expand(4, -1), X(41, 3));
+        GradCheck.Check(t => t[0].Expand(2, 3).Exp(), X(42));   // 0-d
+    }
+
+    [Fact]
+    public void Flatten_Squeeze_Unsqueeze()
+    {
+        // Expected values: central finite differences (GradCheck).
+        var x = X(43, 2, 3, 4);
+        GradCheck.Check(t => t[0].Flatten() * t[1], x, X(44, 24));
+        GradCheck.Check(t => t[0].Flatten(1), x);
+        GradCheck.Check(t => t[0].Transpose(0, 1).Flatten(1).Exp(), x);
+        var y = X(45, 2, 1, 3);
+        GradCheck.Check(t => t[0].Squeeze(1), y);
+        GradCheck.Check(t => t[0].Squeeze(-2) * t[1], y, X(46, 2, 3));
+        GradCheck.Check(t => t[0].Squeeze(0), y);   // size 2: unchanged
+        GradCheck.Check(t => t[0].Unsqueeze(0), x);
+        GradCheck.Check(t => t[0].Unsqueeze(-1) * t[1], X(47, 2, 3), X(48, 2, 3, 2));
+        GradCheck.Check(t => t[0].Unsqueeze(1) + t[1], X(49, 2, 3), X(50, 4, 3));
+    }
+
+    [Fact]
+    public void Clone_And_Contiguous()
+    {
+        // Expected values: central finite differences (GradCheck).
+        GradCheck.Check(t => t[0].Clone() * t[0], X(51, 2, 3));
+        GradCheck.Check(t => t[0].Transpose(0, 1).Contiguous() * t[1], X(52, 2, 3), X(53, 3, 2));
+        GradCheck.Check(t => t[0].Contiguous().Exp(), X(54, 2, 3));   // already contiguous: same handle
+    }
+
+    [Fact]
+    public void SliceScatter_BothInputs()
+    {
+        // Expected values: central finite differences (GradCheck), for the base and the source.
+        GradCheck.Check(t => t[0].SliceScatter(t[1], 1, 1, 3), X(55, 3, 4), X(56, 3, 2));
+        GradCheck.Check(t => t[0].SliceScatter(t[1], 0, -2, 3).Exp(), X(57, 3, 4), X(58, 2, 4));
+        GradCheck.Check(t => (t[0] * 2f).SliceScatter(t[1].Sigmoid(), -1, 0, 1), X(59, 2, 3, 4), X(60, 2, 3, 1));
+        GradCheck.Check(t => t[0].T.SliceScatter(t[1].T, 0, 1, 2), X(61, 3, 2), X(62, 3, 1));   // non-contiguous both
+    }
+
+    [Fact]
+    public void To_DType_RoundTrips()
+    {
+        // Expected values: central finite differences (GradCheck). Inputs are multiples of 1/64 and eps is 2^-10, so
+        // x ± eps is exact in Float32 and the round trip adds no rounding: the difference quotient is exact.
+        var o = GradCheckOptions.Default with { Eps = 1.0 / 1024 };
+        var rng = new Random(63);
+        var x = Leaf([.. Enumerable.Range(0, 6).Select(_ => rng.Next(-64, 65) / 64.0)], [2, 3]);
+        GradCheck.Check(o, t => t[0].To(DType.Float32).To(DType.Float64), x);
+        GradCheck.Check(o, t => (t[0].To(DType.Float32) * 3f + 1f).To(DType.Float64) * t[0], x);
+        GradCheck.Check(o, t => t[0].To(DType.Float64), x);   // no-op
+        GradCheck.Check(o, t => t[0].T.To(DType.Float32).Sum(0).To(DType.Float64), x);
+    }
+
+    // ---- losses ---------------------------------------------------------------------------------------
+
+    [Fact]
+    public void CrossEntropy_Int64Targets()
+    {
+        // Expected values: central finite differences (GradCheck), gradient with respect to the logits.
+        var target = Tensor.From([1L, 0L, 4L, 2L]);
+        GradCheck.Check(t => t[0].CrossEntropy(target), Uniform(64, -2, 2, [4, 5]));
+        GradCheck.Check(t => t[0].CrossEntropy(Tensor.From([3L], [])), Uniform(65, -2, 2, [5]));
+        GradCheck.Check(t => t[0].T.CrossEntropy(target), Uniform(66, -2, 2, [5, 4]));   // transposed logits
+        GradCheck.Check(t => Tensor.Linear(t[0], t[1], t[2]).CrossEntropy(target), X(67, 4, 3), X(68, 5, 3), X(69, 5));
+    }
+
+    [Fact]
+    public void NllLoss_Int64Targets()
+    {
+        // Expected values: central finite differences (GradCheck), gradient with respect to the input.
+        var target = Tensor.From([2L, 2L, 0L]);
+        GradCheck.Check(t => t[0].NllLoss(target), X(70, 3, 4));
+        GradCheck.Check(t => t[0].LogSoftmax(1).NllLoss(target), X(71, 3, 4));
+        GradCheck.Check(t => t[0].LogSoftmax(0).NllLoss(Tensor.From([1L], [])), X(72, 4));
+    }
+
+    // ---- ops on non-contiguous operands ---------------------------------------------------------------
+
+    [Theory]
+    [InlineData("add")]
+    [InlineData("sub")]
+    [InlineData("mul")]
+    [InlineData("div")]
+    [InlineData("pow")]
+    public void Binary_NonContiguousOperands(string op)
+    {
+        // Expected values: central finite differences (GradCheck); operands are transposed, sliced and expanded views.
+        GradCheck.Check(t => ApplyBinary(op, t[0].T, t[1]), Positive(73, 3, 2), Positive(74, 2, 3));
+        GradCheck.Check(t => ApplyBinary(op, t[0], t[1].Transpose(0, 2)), Positive(75, 4, 3, 2), Positive(76, 2, 3, 4));
+        GradCheck.Check(t => ApplyBinary(op, t[0].Slice(1, 1, 4), t[1].Slice(0, 1, 3)), Positive(77, 2, 5), Positive(78, 4, 3));
+        GradCheck.Check(t => ApplyBinary(op, t[0].Expand(2, 3), t[1].Expand(2, 3)), Positive(79, 1, 3), Positive(80, 2, 1));
+        GradCheck.Check(t => ApplyBinary(op, t[0].T, t[1]), Positive(81, 3, 2), Positive(82, 3));   // transposed + broadcast
+    }
+
+    [Theory]
+    [InlineData("neg")]
+    [InlineData("reciprocal")]
+    [InlineData("exp")]
+    [InlineData("log")]
+    [InlineData("sqrt")]
+    [InlineData("abs")]
+    [InlineData("sigmoid")]
+    [InlineData("tanh")]
+    [InlineData("relu")]
+    public void Unary_NonContiguousInput(string op)
+    {
+        // Expected values: central finite differences (GradCheck); inputs are transposed, sliced and expanded views.
+        GradCheck.Check(t => ApplyUnary(op, t[0].Transpose(0, 2)), UnaryInput(op, 83, 2, 3, 4));
+        GradCheck.Check(t => ApplyUnary(op, t[0].Slice(1, 1, 3)), UnaryInput(op, 84, 3, 4));
+        GradCheck.Check(t => ApplyUnary(op, t[0].Expand(3, 4)), UnaryInput(op, 85, 1, 4));
+        GradCheck.Check(t => ApplyUnary(op, t[0].T).Pow(2f), UnaryInput(op, 86, 3, 2));
+    }
+
+    [Fact]
+    public void Reductions_And_Softmax_NonContiguousInput()
+    {
+        // Expected values: central finite differences (GradCheck).
+        var x = Uniform(87, -2, 2, [3, 4, 2]);
+        GradCheck.Check(t => t[0].Transpose(0, 2).Sum(1), x);
+        GradCheck.Check(t => t[0].Slice(1, 1, 3).Mean(0, keepDim: true), x);
+        GradCheck.Check(t => t[0].Expand(2, 3, 4, 2).Mean(), x);
+        GradCheck.Check(t => t[0].Permute(2, 0, 1).Sum(-1, keepDim: true), x);
+        GradCheck.Check(t => t[0].Transpose(0, 2).Softmax(1), x);
+        GradCheck.Check(t => t[0].Slice(1, 0, 3).LogSoftmax(-1), x);
+        GradCheck.Check(t => t[0].Transpose(0, 1).Softmax(0), x);
+        GradCheck.Check(t => t[0].T.Max(), Distinct(88, 3, 4));
+        GradCheck.Check(t => t[0].Slice(0, 1, 3).Max(), Distinct(89, 4, 3));
+    }
+
+    [Fact]
+    public void MatMul_And_Linear_NonContiguousOperands()
+    {
+        // Expected values: central finite differences (GradCheck).
+        GradCheck.Check(t => t[0].T.MatMul(t[1]), X(90, 4, 3), X(91, 4, 2));
+        GradCheck.Check(t => t[0].MatMul(t[1].T), X(92, 3, 4), X(93, 2, 4));
+        GradCheck.Check(t => t[0].T.MatMul(t[1].T), X(94, 4, 3), X(95, 2, 4));
+        GradCheck.Check(t => t[0].T.MatMul(t[1]), X(96, 4, 3), X(97, 4));                       // mv, transposed matrix
+        GradCheck.Check(t => t[0].Slice(0, 1, 5).MatMul(t[1].Slice(0, 0, 4)), X(98, 6), X(99, 5, 3)); // dot/vm on slices
+        GradCheck.Check(t => t[0].Transpose(1, 2).MatMul(t[1].Permute(0, 2, 1)), X(100, 2, 4, 3), X(101, 2, 2, 4));
+        GradCheck.Check(t => t[0].MatMul(t[1].Expand(2, 4, 3)), X(102, 2, 3, 4), X(103, 4, 3)); // expanded batch
+        GradCheck.Check(t => t[0].Slice(1, 1, 5).MatMul(t[1].Slice(1, 0, 2)), X(104, 3, 6), X(105, 4, 3));
+        GradCheck.Check(t => Tensor.Linear(t[0].T, t[1].T, t[2].Slice(0, 1, 4)), X(106, 4, 2), X(107, 4, 3), X(108, 5));
+        GradCheck.Check(t => Tensor.Linear(t[0].Transpose(0, 1), t[1], t[2]), X(109, 3, 2, 4), X(110, 5, 4), X(111, 5));
+    }
+
+    [Fact]
+    public void Views_Composed_On_NonContiguousBase()
+    {
+        // Expected values: central finite differences (GradCheck).
+        var x = X(112, 3, 4, 2);
+        GradCheck.Check(t => t[0].Transpose(0, 1).Slice(0, 1, 3).Reshape(-1), x);
+        GradCheck.Check(t => t[0].Permute(2, 1, 0)[1].Unsqueeze(0).Expand(2, 4, 3).Flatten(1), x);
+        GradCheck.Check(t => t[0].Slice(2, 1, 2).Squeeze(-1).T.Contiguous().Clone(), x);
+        GradCheck.Check(t => t[0].Transpose(1, 2).Select(2, -1).SliceScatter(t[1], 0, 0, 2), x, X(113, 2, 2));
+    }
+
+    [Fact]
+    public void ZeroDimAndSizeOneEdgeCases()
+    {
+        // Expected values: central finite differences (GradCheck).
+        var s = X(114);   // 0-d
+        GradCheck.Check(t => t[0].Sum(0) + t[0].Mean(-1, keepDim: true), s);
+        GradCheck.Check(t => t[0].Softmax(0) + t[0].LogSoftmax(0) + t[0].Exp(), s);
+        GradCheck.Check(t => t[0].Unsqueeze(0).Squeeze(0).Flatten().Expand(3) * t[0], s);
+        GradCheck.Check(t => t[0].Reshape(1, 1).Reshape() * 2f, s);
+        GradCheck.Check(t => t[0].Select(0, 2) * t[0], X(115, 4));   // 1-D -> 0-d
+        GradCheck.Check(t => t[0].Mean(1) + t[0].Sum(1, keepDim: true).Squeeze(1), X(116, 3, 1));
+        GradCheck.Check(t => t[0].Softmax(0), X(117, 1, 3));
+        GradCheck.Check(t => t[0].Pow(t[1]), Positive(118, 2, 3), X(119));   // 0-d exponent
+    }
+
+    [Fact]
+    public void EmptySlices()
+    {
+        // Expected values: central finite differences (GradCheck): every element gets 0 from an empty slice.
+        var x = X(150, 2, 3);
+        GradCheck.Check(t => t[0].Slice(1, 2, 1), x);
+        GradCheck.Check(t => t[0].Slice(1, 3, 3).Sum() + t[0].Slice(0, 0, 0).Sum(1).Sum() + t[0][0, 0], x);
+        GradCheck.Check(t => t[0].Slice(1, 0, 0).MatMul(t[1].Slice(0, 1, 1)), x, X(151, 3, 2));   // k = 0
+        GradCheck.Check(t => t[0].Slice(0, 1, 1).Exp().Softmax(1) + t[0].Slice(0, 1, 1), x);
+    }
+
+    [Fact]
+    public void SameLeafTwice_WithBroadcasting()
+    {
+        // Expected values: central finite differences (GradCheck); both uses of the leaf accumulate.
+        GradCheck.Check(t => t[0] * t[0].Unsqueeze(1), X(140, 3));
+        GradCheck.Check(t => t[0].MatMul(t[0].T), X(141, 3, 2));
+        GradCheck.Check(t => t[0].MatMul(t[0]), X(142, 3, 3));
+        GradCheck.Check(t => t[0].Slice(0, 1, 3).SliceScatter(t[0].Slice(0, 0, 1), 0, 0, 1), X(143, 4, 2));
+    }
+
+    [Fact]
+    public void MixedFloat32AndFloat64ZeroDimScalar()
+    {
+        // Expected values: central finite differences (GradCheck). A 0-d Float64 tensor adopts a Float32 operand's
+        // dtype (To(Float32) is recorded), so its gradient is converted back. Dyadic inputs and eps = 2^-10 keep every
+        // Float32 value exact, so the difference quotient is exact.
+        var o = GradCheckOptions.Default with { Eps = 1.0 / 1024 };
+        var x = Leaf([0.25, -0.5, 0.75, 1.125], [2, 2]);
+        var c = Leaf([0.375], []);
+        GradCheck.Check(o, t => (t[0].To(DType.Float32) * t[1]).To(DType.Float64), x, c);
+        GradCheck.Check(o, t => (t[1] - t[0].T.To(DType.Float32)).To(DType.Float64), x, c);
+    }
+
+    [Fact]
+    public void Checker_DetectsWrongGradients()
+    {
+        // The checker itself (expected values: central finite differences): a hook that doubles a gradient must fail the first-order check, and one that detaches
+        // it (dropping its dependence on x) must fail the second-order check, naming the input and element.
+        var e1 = Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => GradCheck.Check(t =>
+        {
+            var y = t[0].Exp();
+            if (y.RequiresGrad) y.RegisterHook(g => g * 2f);   // the finite differences run under NoGrad
+            return y;
+        }, X(144, 2, 3)));
+        Assert.Contains("d out / d input 0[", e1.Message);
+        Assert.Contains("numeric", e1.Message);
+
+        var e2 = Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => GradCheck.CheckSecondOrder(t =>
+        {
+            var y = t[0].Exp();
+            if (y.RequiresGrad) y.RegisterHook(g => g.Detach());
+            return y * y;
+        }, X(145, 3)));
+        Assert.Contains("d(grad input 0[", e2.Message);
+    }
+
+    // ---- second order (createGraph) -------------------------------------------------------------------
+
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(1f)]
+    [InlineData(2f)]
+    [InlineData(3f)]
+    [InlineData(0.5f)]
+    [InlineData(-1.5f)]
+    public void SecondOrder_Pow_FloatExponent(float p)
+    {
+        // Expected values: central finite differences of the first gradient (GradCheck.CheckSecondOrder).
+        GradCheck.CheckSecondOrder(t => t[0].Pow(p), Positive(120, 2, 3));
+    }
+
+    [Theory]
+    [InlineData("exp")]
+    [InlineData("log")]
+    [InlineData("sqrt")]
+    [InlineData("reciprocal")]
+    [InlineData("sigmoid")]
+    [InlineData("tanh")]
+    [InlineData("abs")]
+    [InlineData("relu")]
+    [InlineData("neg")]
+    public void SecondOrder_Unary(string op)
+    {
+        // Expected values: central finite differences of the first gradient (GradCheck.CheckSecondOrder). Abs, Relu
+        // and Neg are piecewise linear: their own second derivative is 0, so they are also checked times x.
+        var x = UnaryInput(op, 121, 2, 3);
+        GradCheck.CheckSecondOrder(t => ApplyUnary(op, t[0]), x);
+        GradCheck.CheckSecondOrder(t => ApplyUnary(op, t[0]) * t[0], x);
+        GradCheck.CheckSecondOrder(t => ApplyUnary(op, t[0].T), x);
+    }
+
+    [Theory]
+    [InlineData("add", new[] { 2, 3 }, new[] { 3 })]
+    [InlineData("sub", new[] { 2, 1, 3 }, new[] { 4, 1 })]
+    [InlineData("mul", new[] { 2, 3 }, new[] { 3 })]
+    [InlineData("mul", new[] { 3 }, new int[] { })]
+    [InlineData("div", new[] { 2, 3 }, new[] { 2, 3 })]
+    [InlineData("div", new[] { 2, 3 }, new[] { 3 })]
+    [InlineData("div", new[] { 2, 1, 3 }, new[] { 4, 1 })]
+    [InlineData("div", new int[] { }, new[] { 3 })]
+    [InlineData("pow", new[] { 2, 3 }, new[] { 2, 3 })]
+    [InlineData("pow", new[] { 3 }, new[] { 2, 3 })]
+    public void SecondOrder_Binary(string op, int[] shapeA, int[] shapeB)
+    {
+        // Expected values: central finite differences of the first gradient (GradCheck.CheckSecondOrder).
+        var a = Positive(122, shapeA);
+        var b = op == "pow" ? Uniform(123, -1.5, 1.5, shapeB) : Positive(123, shapeB);
+        GradCheck.CheckSecondOrder(t => ApplyBinary(op, t[0], t[1]), a, b);
+        GradCheck.CheckSecondOrder(t => ApplyBinary(op, t[0], t[1]).Exp(), a, b);   // nonzero upstream Hessian too
+    }
+
+    [Fact]
+    public void SecondOrder_ScalarForms()
+    {
+        // Expected values: central finite differences of the first gradient (GradCheck.CheckSecondOrder).
+        var x = Positive(124, 2, 3);
+        GradCheck.CheckSecondOrder(t => 3f / t[0], x);
+        GradCheck.CheckSecondOrder(t => (t[0] / 4f).Exp(), x);
+        GradCheck.CheckSecondOrder(t => (2f - t[0] * 1.5f).Pow(2f) + (t[0] + 1f).Log(), x);
+    }
+
+    [Theory]
+    [InlineData(new[] { 4 }, new[] { 4 })]
+    [InlineData(new[] { 3, 4 }, new[] { 4 })]
+    [InlineData(new[] { 4 }, new[] { 4, 3 })]
+    [InlineData(new[] { 2, 4 }, new[] { 4, 3 })]
+    [InlineData(new[] { 2, 2, 3 }, new[] { 2, 3, 2 })]
+    [InlineData(new[] { 2, 2, 3 }, new[] { 3, 2 })]
+    [InlineData(new[] { 2, 1, 2, 3 }, new[] { 2, 3, 2 })]
+    public void SecondOrder_MatMul(int[] shapeA, int[] shapeB)
+    {
+        // Expected values: central finite differences of the first gradient (GradCheck.CheckSecondOrder). MatMul is
+        // bilinear: the cross terms d(grad A)/dB are nonzero; the Tanh adds curvature in each operand.
+        GradCheck.CheckSecondOrder(t => t[0].MatMul(t[1]), X(125, shapeA), X(126, shapeB));
+        GradCheck.CheckSecondOrder(t => t[0].MatMul(t[1]).Tanh(), X(125, shapeA), X(126, shapeB));
+    }
+
+    [Fact]
+    public void SecondOrder_MatMul_NonContiguous_And_Linear()
+    {
+        // Expected values: central finite differences of the first gradient (GradCheck.CheckSecondOrder).
+        GradCheck.CheckSecondOrder(t => t[0].T.MatMul(t[1]).Sigmoid(), X(127, 3, 2), X(128, 3, 2));
+        GradCheck.CheckSecondOrder(t => Tensor.Linear(t[0], t[1], t[2]).Tanh(), X(129, 2, 3), X(130, 2, 3), X(131, 2));
+        GradCheck.CheckSecondOrder(t => Tensor.Linear(t[0], t[1]).Exp(), X(132, 2, 2, 3), X(133, 2, 3));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(-1)]
+    public void SecondOrder_Softmax_And_LogSoftmax(int dim)
+    {
+        // Expected values: central finite differences of the first gradient (GradCheck.CheckSecondOrder).
+        var x = Uniform(134, -2, 2, [2, 2, 3]);
+        GradCheck.CheckSecondOrder(t => t[0].Softmax(dim), x);
+        GradCheck.CheckSecondOrder(t => t[0].LogSoftmax(dim), x);
+    }
+
+    [Fact]
+    public void SecondOrder_Reductions_Views_And_Losses()
+    {
+        // Expected values: central finite differences of the first gradient (GradCheck.CheckSecondOrder).
+        var x = X(135, 2, 3);
+        GradCheck.CheckSecondOrder(t => (t[0] * t[0]).Sum(1).Exp(), x);
+        GradCheck.CheckSecondOrder(t => t[0].Mean(0, keepDim: true).Pow(2f) * t[0], x);
+        GradCheck.CheckSecondOrder(t => t[0].Sum() * t[0].Mean(), x);
+        GradCheck.CheckSecondOrder(t => t[0].Max() * t[0].Exp(), Distinct(136, 2, 3));
+        GradCheck.CheckSecondOrder(t => t[0].Transpose(0, 1).Reshape(-1).Slice(0, 1, 5).Exp() * t[0][1, 2], x);
+        GradCheck.CheckSecondOrder(t => t[0].Unsqueeze(0).Expand(2, 2, 3).Select(1, 1).Sigmoid(), x);
+        GradCheck.CheckSecondOrder(t => t[0].SliceScatter(t[1].Exp(), 1, 0, 1) * t[0], x, X(137, 2, 1));
+        GradCheck.CheckSecondOrder(t => t[0].CrossEntropy(Tensor.From([2L, 0L])), Uniform(138, -2, 2, [2, 3]));
+        GradCheck.CheckSecondOrder(t => t[0].LogSoftmax(1).NllLoss(Tensor.From([1L, 1L])) * t[0].Sum(), x);
+    }
+
+    [Fact]
+    public void SecondOrder_ThroughViews_And_SameLeafTwice()
+    {
+        // Expected values: central finite differences of the first gradient (GradCheck.CheckSecondOrder).
+        var x = X(146, 2, 3);
+        GradCheck.CheckSecondOrder(t => t[0].MatMul(t[0].T), x);
+        GradCheck.CheckSecondOrder(t => t[0].Permute(1, 0).Reshape(3, 2, 1).Squeeze(-1).Tanh() * t[0].T, x);
+        GradCheck.CheckSecondOrder(t => t[0].Unsqueeze(1).Expand(2, 2, 3).Sum(0).Pow(3f), x);
+        GradCheck.CheckSecondOrder(t => (t[0] * t[1]).Sigmoid() / t[1], x, Positive(147, 3));
+        GradCheck.CheckSecondOrder(t => t[0].Pow(t[1]).Log(), Positive(148, 2, 3), X(149));
+    }
+}
