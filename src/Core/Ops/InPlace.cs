@@ -13,18 +13,21 @@ namespace Functional;
 // LeafInPlaceException, as in PyTorch.
 public partial class Tensor
 {
+    // The value that zero_/fill_/copy_ overwrite gets a defined zero gradient, not a symbolic one (PyTorch's
+    // derivatives.yaml: `self: zeros_like(grad)`): leaves behind it end up with Grad = zeros rather than null.
+
     /// <summary>Fills with zeros in place (<c>t.zero_()</c>). Returns the handle to use from now on.</summary>
-    public Tensor Zero_() => InPlace("Zero_", "ZeroBackward0", CpuKernels.Full(_shape, DType, 0), [this], static (_, _) => [null]);
+    public Tensor Zero_() => InPlace("Zero_", "ZeroBackward0", CpuKernels.Full(_shape, DType, 0), [this], static (g, _) => [ZerosLike(g)]);
 
     /// <summary>Fills with <paramref name="value"/> in place (<c>t.fill_(v)</c>). Returns the handle to use from now on.</summary>
-    public Tensor Fill_(float value) => InPlace("Fill_", "FillBackward2", CpuKernels.Full(_shape, DType, value), [this], static (_, _) => [null]);
+    public Tensor Fill_(float value) => InPlace("Fill_", "FillBackward2", CpuKernels.Full(_shape, DType, value), [this], static (g, _) => [ZerosLike(g)]);
 
     /// <summary>Adds <paramref name="alpha"/> * <paramref name="other"/> in place (<c>t.add_(other, alpha=alpha)</c>).</summary>
     public Tensor Add_(Tensor other, float alpha = 1)
     {
         var o = Operand(other, "Add_");
         var value = alpha == 1 ? CpuKernels.Binary(this, o, BinaryOp.Add, _shape) : CpuKernels.Binary(this, CpuKernels.Scalar(o, alpha, BinaryOp.Mul, false), BinaryOp.Add, _shape);
-        return InPlace("Add_", "AddBackward0", value, [this, o], (g, s) => [g, s.NeedsGrad(1) ? (alpha == 1 ? g : g * alpha) : null], savesScalars: alpha != 1);
+        return InPlace("Add_", "AddBackward0", value, [this, o], (g, s) => [g, s.NeedsGrad(1) ? (alpha == 1 ? g : g * alpha) : null]);
     }
 
     /// <summary>Adds a scalar in place (<c>t.add_(s)</c>).</summary>
@@ -36,7 +39,7 @@ public partial class Tensor
     {
         var o = Operand(other, "Sub_");
         var value = CpuKernels.Binary(this, alpha == 1 ? o : CpuKernels.Scalar(o, alpha, BinaryOp.Mul, false), BinaryOp.Sub, _shape);
-        return InPlace("Sub_", "SubBackward0", value, [this, o], (g, s) => [g, s.NeedsGrad(1) ? g * -alpha : null], savesScalars: alpha != 1);
+        return InPlace("Sub_", "SubBackward0", value, [this, o], (g, s) => [g, s.NeedsGrad(1) ? g * -alpha : null]);
     }
 
     /// <summary>Subtracts a scalar in place (<c>t.sub_(s)</c>).</summary>
@@ -98,7 +101,7 @@ public partial class Tensor
         }
         var value = CpuKernels.Empty(DType, (int[])_shape.Clone());
         CpuKernels.CopyInto(value, src);
-        return InPlace(op, "CopyBackwards", value, [this, src], static (g, _) => [null, g]);
+        return InPlace(op, "CopyBackwards", value, [this, src], static (g, s) => [s.NeedsGrad(0) ? ZerosLike(g) : null, g]);
     }
 
     /// <summary>An in-place op's tensor operand, converted to the receiver's dtype and checked to fit its shape.</summary>

@@ -55,7 +55,7 @@ public partial class Tensor
     internal static bool CheckCanRequireGrad(DType dtype, bool requiresGrad)
     {
         if (requiresGrad && !dtype.IsFloatingPoint())
-            throw new DTypeMismatchException($"Only Tensors of floating point dtype can require gradients; got {dtype}.");
+            throw new DTypeMismatchException($"only Tensors of floating point dtype can require gradients; got {dtype}. Convert it with To(DType.Float32) first.");
         return requiresGrad;
     }
 
@@ -242,7 +242,7 @@ public partial class Tensor
         if (_meta.SupersededBy is { } by)
             throw new SupersededTensorException(
                 $"This tensor ({Describe()}) was superseded by {by}: that call returned a new handle with the updated " +
-                "history, and this one must not be used in recorded ops any more. Use the handle it returned " +
+                "history, and this one must not be used in recorded ops or as the root of a backward any more. Use the handle it returned " +
                 "(e.g. `y = y.Mul_(2)`), or Clone() before writing if you need the old value.");
         if (_viewBase is not null && _gradFn is not null && _version.Rebases != _rebasesAtCreation)
             throw new SupersededTensorException(

@@ -579,3 +579,69 @@ print(logits.grad)
 print("loss repr():", repr(loss.item()))
 print("grad values:", [repr(v) for v in logits.grad.flatten().tolist()])
 torch.set_printoptions(profile="default")
+
+# ---------------------------------------------------------------- exact float32 values (tolist)
+# Full-precision values for the seed scenarios and autograd semantics tests (SeedScenarioTests.cs,
+# AutogradSemanticsTests.cs); each line is "label: [values as Python floats]".
+section("exact float32 values (tolist)")
+
+
+def exact(label, t):
+    print(label + ":", [repr(v) for v in t.detach().flatten().tolist()])
+
+
+a = torch.tensor([1., 2., 3.], requires_grad=True)
+out = a.sigmoid()
+exact("s1 sigmoid([1,2,3])", out)
+out.sum().backward(retain_graph=True)
+exact("s1 a.grad", a.grad)
+out.sum().backward()
+exact("s8b x.grad after 2nd", a.grad)
+
+for hooked in (False, True):
+    x2 = torch.tensor([0.5], requires_grad=True)
+    w1 = torch.tensor([2.], requires_grad=True)
+    w2 = torch.tensor([2.], requires_grad=True)
+    y2 = x2 ** w1
+    if hooked:
+        y2.register_hook(lambda g: g * 2)
+    (w2 * y2 + 1).backward()
+    tag = "s7c (hook g*2)" if hooked else "s7a"
+    exact(tag + " x2.grad", x2.grad)
+    exact(tag + " w1.grad", w1.grad)
+    exact(tag + " w2.grad", w2.grad)
+
+x = torch.tensor([1., 2., 3.], requires_grad=True)
+b = x * 2
+b.mul_(3)
+(b * b).sum().backward()
+exact("inplace b=x*2; b.mul_(3); (b*b).sum() x.grad", x.grad)
+
+x = torch.tensor([0.5], requires_grad=True)
+y = x
+for _ in range(100000):
+    y = y * 1.0001 + 0.0001
+y.backward()
+exact("chain 100000x (y*1.0001+0.0001) from 0.5 y", y)
+exact("chain 100000x (y*1.0001+0.0001) from 0.5 x.grad", x.grad)
+
+# zero_/fill_/copy_ give the overwritten value a zeros_like(grad) gradient (not None);
+# add_/sub_ with alpha save no tensor, so a second backward through them works.
+for label, op in (("zero_", lambda b, t: b.zero_()), ("fill_(2.)", lambda b, t: b.fill_(2.)),
+                  ("copy_(t)", lambda b, t: b.copy_(t))):
+    x = torch.tensor([1., 2., 3.], requires_grad=True)
+    t = torch.ones(3, requires_grad=True)
+    b = x * 1
+    op(b, t)
+    b.sum().backward()
+    print("inplace b=x*1; b." + label + "; b.sum() x.grad:", None if x.grad is None else [repr(v) for v in x.grad.tolist()],
+          "t.grad:", None if t.grad is None else [repr(v) for v in t.grad.tolist()])
+for label, op in (("add_(t, alpha=2)", lambda b, t: b.add_(t, alpha=2)), ("sub_(t, alpha=2)", lambda b, t: b.sub_(t, alpha=2))):
+    x = torch.tensor([1., 2., 3.], requires_grad=True)
+    t = torch.ones(3, requires_grad=True)
+    b = x.clone()
+    y = op(b, t).sum()
+    y.backward()
+    err(lambda: y.backward())
+    print("inplace b=x.clone(); b." + label + "; y.backward() twice: x.grad", [repr(v) for v in x.grad.tolist()],
+          "t.grad", [repr(v) for v in t.grad.tolist()])

@@ -71,10 +71,10 @@ internal static partial class CpuKernels
     {
         DType.Float32 => ArgMax<float>(x, dim),
         DType.Float64 => ArgMax<double>(x, dim),
-        _ => ArgMaxLong(x, dim),
+        _ => ArgMax<long>(x, dim),
     };
 
-    private static Tensor ArgMax<T>(Tensor x, int dim) where T : unmanaged, IFloatingPointIeee754<T>
+    private static Tensor ArgMax<T>(Tensor x, int dim) where T : unmanaged, INumber<T>
     {
         var src = x.ContiguousSpan<T>();
         var (outer, n, inner) = Split(x._shape, dim);
@@ -91,24 +91,6 @@ internal static partial class CpuKernels
                         if (T.IsNaN(v)) { bi = j; break; }
                         if (v > best) { best = v; bi = j; }
                     }
-                dst[o * inner + i] = bi;
-            }
-        var outShape = (int[])x._shape.Clone();
-        outShape[dim] = 1;
-        return Wrap(dst, outShape);
-    }
-
-    private static Tensor ArgMaxLong(Tensor x, int dim)
-    {
-        var src = x.ContiguousSpan<long>();
-        var (outer, n, inner) = Split(x._shape, dim);
-        var dst = new long[outer * inner];
-        for (int o = 0; o < outer; o++)
-            for (int i = 0; i < inner; i++)
-            {
-                int b = o * n * inner + i;
-                long best = src[b], bi = 0;
-                for (int j = 1; j < n; j++) if (src[b + j * inner] > best) { best = src[b + j * inner]; bi = j; }
                 dst[o * inner + i] = bi;
             }
         var outShape = (int[])x._shape.Clone();
