@@ -669,4 +669,18 @@ public class AutogradSemanticsTests
         Assert.Equal("tensor([1., 2., 3.])", Abc().Detach().ToString());
         using (Autograd.NoGrad()) Assert.Equal("tensor([2., 4., 6.])", (Abc() * 2f).ToString());
     }
+
+    [Fact]
+    public void Pow_exponent_gradient_is_zero_where_the_base_is_zero()
+    {
+        // PyTorch 1.13 (/usr/bin/python3): x=[0,2], e=[2,3], (x**e).sum().backward() -> x.grad [0, 12], e.grad [0, 5.5452]
+        // (e.grad = x**e * log(x), masked to 0 where x == 0 and e >= 0 instead of 0 * -inf = NaN).
+        var x = Tensor.From([0f, 2f], requiresGrad: true);
+        var e = Tensor.From([2f, 3f], requiresGrad: true);
+        x.Pow(e).Sum().Backward();
+        Assert.Equal([0f, 12f], x.Grad!.ToArray());
+        var ge = e.Grad!.ToArray();
+        Assert.Equal(0f, ge[0]);
+        Assert.Equal(8 * MathF.Log(2f), ge[1], 4);
+    }
 }

@@ -40,15 +40,6 @@ public partial class Tensor
     internal Tensor MaskedFill(Tensor mask, float value)
     {
         var keep = 1f - mask;   // constant: mask never requires grad
-        var filled = CpuKernels.Binary(CpuKernels.Binary(this, keep, BinaryOp.Mul, _shape), CpuKernels.Scalar(mask, value, BinaryOp.Mul, false), BinaryOp.Add, _shape);
-        // x*0 is NaN for x = ±inf or NaN; put the fill value back explicitly where the mask is set.
-        var m = mask.ToDoubleArray();
-        var dst = filled.DType == DType.Float32 ? (Array)filled.StorageOf<float>().Data : filled.StorageOf<double>().Data;
-        for (int i = 0; i < m.Length; i++)
-            if (m[i] != 0)
-            {
-                if (dst is float[] f) f[i] = value; else ((double[])dst)[i] = value;
-            }
-        return Graph.Record(filled, "MaskedFillBackward0", [this], (g, _) => [g * keep], savesScalars: true);
+        return Graph.Record(CpuKernels.MaskedFill(this, mask, value), "MaskedFillBackward0", [this], (g, _) => [g * keep]);
     }
 }

@@ -63,6 +63,22 @@ internal static partial class CpuKernels
         return Wrap(dst, (int[])x._shape.Clone());
     }
 
+    /// <summary>A contiguous copy of x with <paramref name="value"/> wherever the 0/1 mask (x's shape) is set.</summary>
+    public static Tensor MaskedFill(Tensor x, Tensor mask, double value) => x.DType switch
+    {
+        DType.Float32 => MaskedFill<float>(x, mask, (float)value),
+        DType.Float64 => MaskedFill<double>(x, mask, value),
+        _ => throw NotForInt64("MaskedFill"),
+    };
+
+    private static Tensor MaskedFill<T>(Tensor x, Tensor mask, T value) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var dst = ToContiguousArray<T>(x);
+        var m = mask.ContiguousSpan<T>();
+        for (int i = 0; i < dst.Length; i++) if (m[i] != T.Zero) dst[i] = value;
+        return Wrap(dst, (int[])x._shape.Clone());
+    }
+
     // ---- binary with broadcasting ---------------------------------------------------------------------
 
     public static Tensor Binary(Tensor a, Tensor b, BinaryOp op, int[] outShape) => a.DType switch
