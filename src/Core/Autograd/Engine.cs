@@ -141,7 +141,7 @@ internal static class Engine
                         foreach (var i in idx) captured![i] = grad;
                     if (RunsRule(fn, needed)) inputGrads = fn.Apply(grad);
                 }
-                if (!keepGraph) fn.Release();
+                if (inputGrads is not null && !keepGraph) fn.Release();   // only nodes that ran free their saved tensors
 
                 for (int j = 0; j < fn.Next.Length; j++)
                 {
@@ -237,13 +237,22 @@ internal static class Engine
         return grad;
     }
 
+    // Note [Gradient Accumulation]
+    // The first gradient is stored as a fresh copy: the engine's tensor may be shared (an AddBackward0 sends
+    // one tensor to both inputs, a seed is the user's own tensor, a sum's gradient is a stride-0 expand).
+    // Later gradients are added in place under no-grad (PyTorch's `grad += new`), so `Grad` stays the same
+    // accumulator object; with createGraph they are added out of place so the sum keeps its graph.
+    // Accumulation is locked per leaf: concurrent backward passes that share a leaf lose no update.
     private static void Accumulate(AutogradMeta meta, Tensor g, bool createGraph)
     {
-        if (meta.Grad is null)
-            meta.Grad = createGraph ? g : g.Detach().Clone();
-        else if (createGraph || meta.Grad.RequiresGrad)
-            meta.Grad = meta.Grad + g;
-        else
-            using (GradMode.Set(false)) meta.Grad.Add_(g);
+        lock (meta)
+        {
+            if (meta.Grad is null)
+                meta.Grad = createGraph ? g.Clone() : g.Detach().Clone();
+            else if (createGraph)
+                meta.Grad = meta.Grad + g;
+            else
+                using (GradMode.Set(false)) meta.Grad = meta.Grad.Add_(g);
+        }
     }
 }

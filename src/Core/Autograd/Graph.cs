@@ -3,12 +3,22 @@ namespace Functional;
 /// <summary>Records graph nodes for the ops in <c>Ops/</c>. The one place that decides whether an op records.</summary>
 internal static class Graph
 {
-    /// <summary>Whether an op over <paramref name="inputs"/> records a node: grad mode is on and some input requires grad.</summary>
+    /// <summary>
+    /// Whether an op over <paramref name="inputs"/> records a node: grad mode is on and some input requires grad.
+    /// With grad mode on it also refuses superseded handles and stale views (Note [In-place Ops and Supersession]):
+    /// their history no longer describes their values, so even an op that records nothing would compute a
+    /// silently different gradient from them.
+    /// </summary>
     public static bool ShouldRecord(ReadOnlySpan<Tensor> inputs)
     {
         if (!GradMode.IsEnabled) return false;
-        foreach (var x in inputs) if (x.RequiresGrad) return true;
-        return false;
+        bool any = false;
+        foreach (var x in inputs)
+        {
+            x.CheckNotSuperseded();
+            any |= x.RequiresGrad;
+        }
+        return any;
     }
 
     /// <summary>
@@ -30,11 +40,11 @@ internal static class Graph
         return Attach(result, name, inputs, rule, save, saveOutput, savesScalars, rebase: null);
     }
 
-    /// <summary>Builds the node and the output handle that shares <paramref name="result"/>'s storage.</summary>
+    /// <summary>Builds the node and the output handle that shares <paramref name="result"/>'s storage. Callers have
+    /// checked <see cref="ShouldRecord"/>.</summary>
     internal static Tensor Attach(Tensor result, string name, Tensor[] inputs, BackwardRule rule,
                                   Tensor?[]? save, bool saveOutput, bool savesScalars, AutogradMeta? rebase)
     {
-        foreach (var x in inputs) x.CheckNotSuperseded();
         var next = new Node?[inputs.Length];
         var shapes = new int[]?[inputs.Length];
         var dtypes = new DType[inputs.Length];

@@ -113,8 +113,32 @@ public partial class Tensor
                 $"{op}: output with shape {Shape.Format(_shape)} doesn't match the broadcast shape {Shape.Format(Shape.TryBroadcast(_shape, other._shape) ?? other._shape)}; " +
                 $"the operand {other.Describe()} must broadcast to the receiver {Describe()}.");
         if (!DType.IsFloatingPoint())
-            throw CpuKernels.NotForInt64(op);
+            throw CpuKernels.NotForInt64(op, this);
         return other.DType == DType ? other : other.To(DType);
+    }
+
+    private void CheckNoInternalOverlap(string op)
+    {
+        for (int d = 0; d < Rank; d++)
+            if (_strides[d] == 0 && _shape[d] > 1)
+                throw new ArgumentException(
+                    "unsupported operation: more than one element of the written-to tensor refers to a single memory location. " +
+                    $"Please clone() the tensor before performing the operation. {op} on {Describe()}, which is expanded (stride 0) in dimension {d}.");
+    }
+
+    // A view taken without recording (under NoGrad) of a tensor that requires grad, written with grad mode on:
+    // the write would change the base's values without entering its history.
+    private void CheckNoGradViewWrite(string op, Tensor viewed)
+    {
+        if (viewed.IsLeaf)
+            throw new LeafInPlaceException(
+                "a view of a leaf Variable that requires grad is being used in an in-place operation. " +
+                $"{op} on {Describe()}, a view of {viewed.Describe()} taken under NoGrad: do the update under `using (Autograd.NoGrad())` too.");
+        throw new AutogradException(
+            "A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given that this use case is " +
+            "ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the inplace either both " +
+            "inside the no_grad block (if you don't want the inplace to be tracked) or both outside (if you want the inplace to be tracked). " +
+            $"{op} on {Describe()}, a view of {viewed.Describe()}.");
     }
 
     private void CheckInPlaceRecordable(string op)
@@ -140,7 +164,9 @@ public partial class Tensor
     private Tensor InPlace(string op, string nodeName, Tensor newValue, Tensor[] inputs, BackwardRule rule,
                            Tensor?[]? save = null, bool saveOutput = false, bool savesScalars = false)
     {
+        CheckNoInternalOverlap(op);
         bool record = Graph.ShouldRecord(inputs);
+        if (!record && GradMode.IsEnabled && _viewBase is { RequiresGrad: true } viewed) CheckNoGradViewWrite(op, viewed);
         Tensor? output = null;
         if (record)
         {

@@ -22,11 +22,18 @@ public partial class Tensor
         for (int i = 0; i < t.Length; i++)
             if (t[i] < 0 || t[i] >= c)
                 throw new ArgumentOutOfRangeException(nameof(target), $"Target {t[i]} is out of bounds. Class indices must be in [0, {c}) for input {Describe()} (target element {i}).");
-        // weights[i, t_i] = -1/N: the loss is sum(weights * input) and its gradient is weights * g.
-        var weights = CpuKernels.Full(_shape, DType, 0);
-        double w = -1.0 / n;
-        for (int i = 0; i < n; i++) CpuKernels.CopyInto(weights.FlatElement(i * c + (int)t[i]), Scalar(w).To(DType));
-        var loss = CpuKernels.ReduceAll(CpuKernels.Binary(this, weights, BinaryOp.Mul, _shape), ReduceOp.Sum);
+        // The loss gathers input[i, t_i] (a product with one-hot weights would turn a -inf log-probability
+        // elsewhere in the row into NaN); the gradient is the constant weights[i, t_i] = -1/N times g.
+        var picked = 0.0;
+        var weightData = new double[n * c];
+        for (int i = 0; i < n; i++)
+        {
+            int at = i * c + (int)t[i];
+            picked += FlatElement(at).ItemDouble();
+            weightData[at] = -1.0 / n;
+        }
+        var weights = CpuKernels.Convert(CpuKernels.Wrap(weightData, (int[])_shape.Clone()), DType);
+        var loss = CpuKernels.Full([], DType, -picked / n);
         return Graph.Record(loss, "NllLossBackward0", [this], (g, _) => [weights * g]);
     }
 

@@ -87,6 +87,7 @@ public partial class Tensor
     /// <summary>Swaps two dimensions (<c>t.transpose(d0, d1)</c>). A view.</summary>
     public Tensor Transpose(int dim0, int dim1)
     {
+        if (Rank == 0) return Graph.Record(View(_offset, [], []), "TransposeBackward0", [this], static (g, _) => [g]);
         int a = Shape.NormalizeDim(dim0, Rank), b = Shape.NormalizeDim(dim1, Rank);
         var shape = (int[])_shape.Clone(); var strides = (int[])_strides.Clone();
         (shape[a], shape[b]) = (shape[b], shape[a]);
@@ -126,6 +127,7 @@ public partial class Tensor
     /// Negative bounds count from the end; bounds are clamped like Python slices.</summary>
     public Tensor Slice(int dim, int start, int end)
     {
+        if (Rank == 0) throw new IndexOutOfRangeException($"slice() cannot be applied to a 0-dim tensor ({Describe()}).");
         int d = Shape.NormalizeDim(dim, Rank);
         int size = _shape[d];
         if (start < 0) start += size;
@@ -142,6 +144,7 @@ public partial class Tensor
     /// <summary>The sub-tensor at <paramref name="index"/> of dimension <paramref name="dim"/>, which is removed (<c>t.select</c>). A view.</summary>
     public Tensor Select(int dim, int index)
     {
+        if (Rank == 0) throw new IndexOutOfRangeException($"select() cannot be applied to a 0-dim tensor ({Describe()}).");
         int d = Shape.NormalizeDim(dim, Rank);
         int size = _shape[d];
         if (index < -size || index >= size)
@@ -167,11 +170,12 @@ public partial class Tensor
         {
             if (i < lead)
             {
-                if (shape[i] < 0) throw new ShapeMismatchException($"expand: -1 is not allowed in a leading, non-existing dimension {i}.");
+                if (shape[i] < 0) throw new ShapeMismatchException($"expand: the size {shape[i]} is not allowed in a leading, non-existing dimension {i}; {Describe()}.");
                 dims[i] = shape[i]; strides[i] = 0;
                 continue;
             }
             int own = _shape[i - lead], want = shape[i] == -1 ? own : shape[i];
+            if (want < 0) throw new ShapeMismatchException($"expand: invalid size {shape[i]} at dimension {i} of {Shape.Format(shape)} for {Describe()}.");
             if (own == want) { dims[i] = own; strides[i] = _strides[i - lead]; }
             else if (own == 1) { dims[i] = want; strides[i] = 0; }
             else throw new ShapeMismatchException(

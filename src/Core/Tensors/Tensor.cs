@@ -61,6 +61,7 @@ public partial class Tensor
 
     private static bool ComputeContiguous(int[] shape, int[] strides)
     {
+        if (Shape.Product(shape) == 0) return true;   // no element to misplace (PyTorch agrees)
         int expected = 1;
         for (int i = shape.Length - 1; i >= 0; i--)
         {
@@ -244,7 +245,7 @@ public partial class Tensor
                 $"This tensor ({Describe()}) was superseded by {by}: that call returned a new handle with the updated " +
                 "history, and this one must not be used in recorded ops or as the root of a backward any more. Use the handle it returned " +
                 "(e.g. `y = y.Mul_(2)`), or Clone() before writing if you need the old value.");
-        if (_viewBase is not null && _gradFn is not null && _version.Rebases != _rebasesAtCreation)
+        if (_viewBase is not null && _version.Rebases != _rebasesAtCreation)
             throw new SupersededTensorException(
                 $"This view ({Describe()}) was taken before a recorded in-place op rewrote the history of the tensor it views: " +
                 "its values changed but its grad_fn still describes the old ones. Take the view again from the handle the in-place op returned.");

@@ -8,8 +8,8 @@ namespace Functional;
 /// </summary>
 internal static partial class CpuKernels
 {
-    public static DTypeMismatchException NotForInt64(string op) =>
-        new($"{op} is not implemented for Int64 tensors; it needs a floating dtype (Float32 or Float64). Convert with To(DType.Float32) first.");
+    public static DTypeMismatchException NotForInt64(string op, Tensor x) =>
+        new($"{op} is not implemented for Int64 tensors ({x.Describe()}); it needs a floating dtype (Float32 or Float64). Convert with To(DType.Float32) first.");
 
     /// <summary>A fresh contiguous tensor of the given dtype and shape, zero-filled.</summary>
     public static Tensor Empty(DType dtype, int[] shape)

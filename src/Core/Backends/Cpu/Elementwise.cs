@@ -17,7 +17,7 @@ internal static partial class CpuKernels
     {
         DType.Float32 => Unary<float>(x, op),
         DType.Float64 => Unary<double>(x, op),
-        _ => throw NotForInt64(op.ToString()),
+        _ => throw NotForInt64(op.ToString(), x),
     };
 
     private static Tensor Unary<T>(Tensor x, UnaryOp op) where T : unmanaged, IFloatingPointIeee754<T>
@@ -48,7 +48,7 @@ internal static partial class CpuKernels
     {
         DType.Float32 => Compare<float>(x, (float)value, op),
         DType.Float64 => Compare<double>(x, value, op),
-        _ => throw NotForInt64(op.ToString()),
+        _ => throw NotForInt64(op.ToString(), x),
     };
 
     private static Tensor Compare<T>(Tensor x, T v, CompareOp op) where T : unmanaged, IFloatingPointIeee754<T>
@@ -68,7 +68,7 @@ internal static partial class CpuKernels
     {
         DType.Float32 => MaskedFill<float>(x, mask, (float)value),
         DType.Float64 => MaskedFill<double>(x, mask, value),
-        _ => throw NotForInt64("MaskedFill"),
+        _ => throw NotForInt64("MaskedFill", x),
     };
 
     private static Tensor MaskedFill<T>(Tensor x, Tensor mask, T value) where T : unmanaged, IFloatingPointIeee754<T>
@@ -85,7 +85,7 @@ internal static partial class CpuKernels
     {
         DType.Float32 => Binary<float>(a, b, op, outShape),
         DType.Float64 => Binary<double>(a, b, op, outShape),
-        _ => throw NotForInt64(op.ToString()),
+        _ => throw NotForInt64(op.ToString(), a),
     };
 
     private static Tensor Binary<T>(Tensor a, Tensor b, BinaryOp op, int[] outShape) where T : unmanaged, IFloatingPointIeee754<T>
@@ -175,7 +175,7 @@ internal static partial class CpuKernels
         BinaryOp.Mul => x * y,
         BinaryOp.Div => x / y,
         BinaryOp.Pow => T.Pow(x, y),
-        BinaryOp.EqMask => x == y ? T.One : T.Zero,
+        BinaryOp.EqMask => x == y || (T.IsNaN(x) && T.IsNaN(y)) ? T.One : T.Zero,   // NaN matches NaN: max() sends its gradient there
         _ => throw new ArgumentOutOfRangeException(nameof(op)),
     };
 
@@ -186,7 +186,7 @@ internal static partial class CpuKernels
     {
         DType.Float32 => Scalar<float>(x, (float)s, op, scalarFirst),
         DType.Float64 => Scalar<double>(x, s, op, scalarFirst),
-        _ => throw NotForInt64(op.ToString()),
+        _ => throw NotForInt64(op.ToString(), x),
     };
 
     private static Tensor Scalar<T>(Tensor x, T s, BinaryOp op, bool scalarFirst) where T : unmanaged, IFloatingPointIeee754<T>

@@ -102,7 +102,7 @@ internal static partial class CpuKernels
     {
         DType.Float32 => MatMul<float>(a, b, outShape),
         DType.Float64 => MatMul<double>(a, b, outShape),
-        _ => throw NotForInt64("MatMul"),
+        _ => throw NotForInt64("MatMul", a),
     };
 
     private static Tensor MatMul<T>(Tensor a, Tensor b, int[] outShape) where T : unmanaged, IFloatingPointIeee754<T>
