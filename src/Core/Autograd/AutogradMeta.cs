@@ -12,6 +12,7 @@ internal sealed class AutogradMeta
     public bool RetainsGrad;
     public List<HookEntry>? Hooks;
     public string? SupersededBy;        // the op that superseded this handle, or null
+    public bool HistoryRewritten;       // superseded by a recorded in-place op: the storage now carries new history
     public bool WarnedNonLeafGrad;
     public AccumulateGrad? Accumulator; // a leaf's node in every graph built on it (one per leaf, so edges merge)
 

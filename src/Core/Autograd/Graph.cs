@@ -13,11 +13,8 @@ internal static class Graph
     {
         if (!GradMode.IsEnabled) return false;
         bool any = false;
-        foreach (var x in inputs)
-        {
-            x.CheckNotSuperseded();
-            any |= x.RequiresGrad;
-        }
+        foreach (var x in inputs) any |= x.RequiresGrad;
+        foreach (var x in inputs) x.CheckNotSuperseded(recording: any);
         return any;
     }
 

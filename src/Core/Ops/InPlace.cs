@@ -5,8 +5,11 @@ namespace Functional;
 // When it records (grad mode on and the receiver or the operand requires grad) it cannot change the
 // receiver's grad_fn, because handles are immutable: it returns a new handle over the same storage whose
 // grad_fn is the op's node (with an edge to the receiver's old history) and marks the receiver superseded.
-// Recording an op with a superseded handle throws SupersededTensorException; reading it is fine. Under
-// NoGrad nothing records and the receiver itself is returned, still usable (optimizers rely on this).
+// With grad mode on, a superseded handle is refused (SupersededTensorException) by any op that records and,
+// since its storage now carries a history the handle does not know, by any op at all; so is a view taken
+// before the write. Reading values is always fine, and so is anything under NoGrad: there nothing records
+// and the receiver itself is returned, still usable (optimizers rely on this). A view taken under NoGrad of
+// a tensor that requires grad cannot be written with grad mode on (PyTorch refuses it too).
 // Writing through a view of a tensor that requires grad would need PyTorch's CopySlices, which rewrites
 // the *base's* history; Functional refuses it (NotSupportedException naming SliceScatter) rather than
 // leave the base with a stale history, and a leaf (or a view of one) that requires grad refuses with
@@ -181,6 +184,7 @@ public partial class Tensor
         if (output is null) return this;
         _version.BumpRebase();
         _meta.SupersededBy = $"{op}()";
+        _meta.HistoryRewritten = true;
         _meta.RetainsGrad = false;
         if (saveOutput) ((FunctionNode)output._gradFn!).SaveOutput(output);
         return output;

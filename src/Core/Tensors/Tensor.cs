@@ -238,9 +238,11 @@ public partial class Tensor
     /// </summary>
     public Tensor Data => new(_storage, _offset, _shape, _strides, new VersionCounter());
 
-    internal void CheckNotSuperseded()
+    /// <summary>Refuses a superseded handle in an op that records (or in any op, when a recorded in-place op gave its
+    /// storage a new history), and a view taken before such an op. Called with grad mode on.</summary>
+    internal void CheckNotSuperseded(bool recording = true)
     {
-        if (_meta.SupersededBy is { } by)
+        if (_meta.SupersededBy is { } by && (recording || _meta.HistoryRewritten))
             throw new SupersededTensorException(
                 $"This tensor ({Describe()}) was superseded by {by}: that call returned a new handle with the updated " +
                 "history, and this one must not be used in recorded ops or as the root of a backward any more. Use the handle it returned " +

@@ -14,8 +14,8 @@ internal sealed class VersionCounter
 
     public int Value => Volatile.Read(ref _value);
 
-    /// <summary>How many recorded in-place ops rewrote the history of a tensor on this storage. A view that
-    /// requires grad and was taken before such a rewrite is stale: see Tensor.CheckNotSuperseded.</summary>
+    /// <summary>How many recorded in-place ops rewrote the history of a tensor on this storage. A view taken
+    /// before such a rewrite is stale: see Tensor.CheckNotSuperseded.</summary>
     public int Rebases => Volatile.Read(ref _rebases);
 
     public void Bump() => Interlocked.Increment(ref _value);
