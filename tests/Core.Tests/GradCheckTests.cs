@@ -79,41 +79,19 @@ public class GradCheckTests
 
     // ---- arithmetic -----------------------------------------------------------------------------------
 
+    private static readonly (int[] A, int[] B)[] BroadcastPairs =
+    [
+        ([2, 3], [2, 3]), ([2, 3], [3]), ([3], [2, 3]), ([2, 1, 3], [4, 1]), ([4, 1], [2, 1, 3]),
+        ([3], []), ([], [3]), ([], []),
+    ];
+
+    public static IEnumerable<object[]> BinaryCases() =>
+        from op in new[] { "add", "sub", "mul", "div", "pow" }
+        from pair in BroadcastPairs
+        select new object[] { op, pair.A, pair.B };
+
     [Theory]
-    [InlineData("add", new[] { 2, 3 }, new[] { 2, 3 })]
-    [InlineData("add", new[] { 2, 3 }, new[] { 3 })]
-    [InlineData("add", new[] { 3 }, new[] { 2, 3 })]
-    [InlineData("add", new[] { 2, 1, 3 }, new[] { 4, 1 })]
-    [InlineData("add", new[] { 3 }, new int[] { })]
-    [InlineData("add", new int[] { }, new[] { 3 })]
-    [InlineData("add", new int[] { }, new int[] { })]
-    [InlineData("sub", new[] { 2, 3 }, new[] { 2, 3 })]
-    [InlineData("sub", new[] { 2, 3 }, new[] { 3 })]
-    [InlineData("sub", new[] { 3 }, new[] { 2, 3 })]
-    [InlineData("sub", new[] { 2, 1, 3 }, new[] { 4, 1 })]
-    [InlineData("sub", new[] { 4, 1 }, new[] { 2, 1, 3 })]
-    [InlineData("sub", new[] { 3 }, new int[] { })]
-    [InlineData("sub", new int[] { }, new[] { 3 })]
-    [InlineData("mul", new[] { 2, 3 }, new[] { 2, 3 })]
-    [InlineData("mul", new[] { 2, 3 }, new[] { 3 })]
-    [InlineData("mul", new[] { 3 }, new[] { 2, 3 })]
-    [InlineData("mul", new[] { 2, 1, 3 }, new[] { 4, 1 })]
-    [InlineData("mul", new[] { 4, 1 }, new[] { 2, 1, 3 })]
-    [InlineData("mul", new[] { 3 }, new int[] { })]
-    [InlineData("mul", new int[] { }, new[] { 3 })]
-    [InlineData("div", new[] { 2, 3 }, new[] { 2, 3 })]
-    [InlineData("div", new[] { 2, 3 }, new[] { 3 })]
-    [InlineData("div", new[] { 3 }, new[] { 2, 3 })]
-    [InlineData("div", new[] { 2, 1, 3 }, new[] { 4, 1 })]
-    [InlineData("div", new[] { 4, 1 }, new[] { 2, 1, 3 })]
-    [InlineData("div", new[] { 3 }, new int[] { })]
-    [InlineData("div", new int[] { }, new[] { 3 })]
-    [InlineData("pow", new[] { 2, 3 }, new[] { 2, 3 })]
-    [InlineData("pow", new[] { 2, 3 }, new[] { 3 })]
-    [InlineData("pow", new[] { 3 }, new[] { 2, 3 })]
-    [InlineData("pow", new[] { 2, 1, 3 }, new[] { 4, 1 })]
-    [InlineData("pow", new[] { 3 }, new int[] { })]
-    [InlineData("pow", new int[] { }, new[] { 3 })]
+    [MemberData(nameof(BinaryCases))]
     public void Binary_TensorTensor_WithBroadcasting(string op, int[] shapeA, int[] shapeB)
     {
         // Expected values: central finite differences (GradCheck); both operands are checked.
