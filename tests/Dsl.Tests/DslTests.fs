@@ -20,3 +20,69 @@ let ``grad of grad is the second derivative`` () =
     // Hand derivation: d²/dx² x³ = 6x; at x = [1, 2] -> [6, 12].
     let d2 = grad (fun x -> (grad (fun y -> (y.Pow 3f).Sum()) x).Sum()) (tensor [ 1f; 2f ])
     close [ 6f; 12f ] d2
+
+[<Fact>]
+let ``valueAndGrad of sigmoid sum matches PyTorch`` () =
+    // PyTorch 1.13 (tests/Core.Tests/Reference/torch_reference.out, scenario 1): a.grad [0.1966, 0.1050, 0.0452].
+    let v, g = valueAndGrad (fun a -> a |> sigmoid |> sum) (tensor [ 1f; 2f; 3f ])
+    close [ 0.7311f + 0.8808f + 0.9526f ] v
+    close [ 0.1966f; 0.1050f; 0.0452f ] g
+    Assert.False g.RequiresGrad
+
+[<Fact>]
+let ``grad leaves the argument's accumulator and flags alone`` () =
+    let x = requiresGrad (tensor [ 1f; 2f ])
+    let g = grad (fun t -> (t * t) |> sum) x
+    close [ 2f; 4f ] g
+    Assert.Null x.Grad
+    Assert.True x.IsLeaf
+    Assert.Equal(0, x.Version)
+
+[<Fact>]
+let ``vjp pulls back any cotangent and can be called twice`` () =
+    // Hand derivation: f(x) = x * [1, 2, 3] elementwise, so Jᵀu = u * [1, 2, 3].
+    let w = tensor [ 1f; 2f; 3f ]
+    let y, pullback = vjp (fun x -> x * w) (tensor [ 5f; 5f; 5f ])
+    close [ 5f; 10f; 15f ] y
+    close [ 1f; 2f; 3f ] (pullback (tensor [ 1f; 1f; 1f ]))
+    close [ 2f; 0f; -3f ] (pullback (tensor [ 2f; 0f; -1f ]))
+
+[<Fact>]
+let ``jvp of a matrix product is the matrix times the tangent`` () =
+    // Hand derivation: f(x) = A @ x is linear, so J v = A @ v.
+    let a = tensor2 [ [ 1f; 2f ]; [ 3f; 4f ] ]
+    let y, jv = jvp (fun x -> a @@ x) (tensor [ 1f; 1f ]) (tensor [ 1f; 0f ])
+    close [ 3f; 7f ] y
+    close [ 1f; 3f ] jv
+
+[<Fact>]
+let ``jvp of tanh at zero passes the tangent through`` () =
+    // Hand derivation: tanh'(0) = 1; tanh'(1) = 1 - tanh(1)² = 0.4200.
+    let _, jv = jvp tanh (tensor [ 0f; 1f ]) (tensor [ 2f; 1f ])
+    close [ 2f; 0.4200f ] jv
+
+[<Fact>]
+let ``a pipeline reads naturally and stopGradient cuts it`` () =
+    let w = requiresGrad (tensor2 [ [ 1f; -1f ]; [ 0.5f; 2f ] ])
+    let b = requiresGrad (tensor [ 0f; -1f ])
+    let h = tensor2 [ [ 1f; 2f ] ] |> linear w b |> relu
+    Assert.Equal("ReluBackward0", (nonNull h.GradFn).Name)
+    let cut = h |> stopGradient
+    Assert.Null cut.GradFn
+    Assert.False cut.RequiresGrad
+
+[<Fact>]
+let ``noGrad records nothing, and Mutable and Unsafe write the storage`` () =
+    let x = requiresGrad (tensor [ 1f; 2f ])
+    let y = noGrad (fun () -> x * 2f)
+    Assert.False y.RequiresGrad
+    let out = sigmoid x
+    let alias = stopGradient out
+    alias |> Mutable.zero |> ignore
+    Assert.Equal(1, out.Version)
+    Assert.Throws<VersionMismatchException>(fun () -> (sum out).Backward()) |> ignore
+    let out2 = sigmoid x
+    out2 |> Unsafe.data |> Mutable.fill 0.5f |> ignore
+    Assert.Equal(0, out2.Version)
+    (sum out2).Backward()   // silently uses the 0.5s: sigmoid'(x) read from the saved output = 0.25
+    close [ 0.25f; 0.25f ] (nonNull x.Grad)
