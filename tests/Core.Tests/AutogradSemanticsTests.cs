@@ -683,4 +683,14 @@ public class AutogradSemanticsTests
         Assert.Equal(0f, ge[0]);
         Assert.Equal(8 * MathF.Log(2f), ge[1], 4);
     }
+
+    [Fact]
+    public void Linear_without_bias_transposes_the_weight_with_TBackward0()
+    {
+        // PyTorch 1.13: F.linear(x, w).grad_fn is MmBackward0 and its next_functions hold TBackward0 for w.
+        var w = Tensor.Ones(3, 2).RequiresGrad_();
+        var y = Tensor.Linear(Tensor.Ones(4, 2), w);
+        Assert.Equal("MmBackward0", y.GradFn!.Name);
+        Assert.Equal("TBackward0", y.GradFn.NextFunctions[1]!.Name);
+    }
 }

@@ -68,7 +68,7 @@ public partial class Tensor
             throw new ShapeMismatchException($"Linear: bias must be [out] = [{weight._shape[0]}], got {bias.Describe()}.");
         if (input.Rank != 2 || bias is null)
         {
-            var y = input.MatMul(weight.T);
+            var y = input.MatMul(weight.Transpose(0, 1, "TBackward0"));   // PyTorch's weight.t()
             return bias is null ? y : y + bias;
         }
         if (input.DType != weight.DType || bias.DType != weight.DType)

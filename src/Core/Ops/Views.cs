@@ -85,14 +85,17 @@ public partial class Tensor
     }
 
     /// <summary>Swaps two dimensions (<c>t.transpose(d0, d1)</c>). A view.</summary>
-    public Tensor Transpose(int dim0, int dim1)
+    public Tensor Transpose(int dim0, int dim1) => Transpose(dim0, dim1, "TransposeBackward0");
+
+    /// <summary>Transpose recorded under <paramref name="name"/> (<c>TBackward0</c> for PyTorch's <c>t()</c>).</summary>
+    internal Tensor Transpose(int dim0, int dim1, string name)
     {
-        if (Rank == 0) return Graph.Record(View(_offset, [], []), "TransposeBackward0", [this], static (g, _) => [g]);
+        if (Rank == 0) return Graph.Record(View(_offset, [], []), name, [this], static (g, _) => [g]);
         int a = Shape.NormalizeDim(dim0, Rank), b = Shape.NormalizeDim(dim1, Rank);
         var shape = (int[])_shape.Clone(); var strides = (int[])_strides.Clone();
         (shape[a], shape[b]) = (shape[b], shape[a]);
         (strides[a], strides[b]) = (strides[b], strides[a]);
-        return Graph.Record(View(_offset, shape, strides), "TransposeBackward0", [this], (g, _) => [g.Transpose(a, b)]);
+        return Graph.Record(View(_offset, shape, strides), name, [this], (g, _) => [g.Transpose(a, b)]);
     }
 
     /// <summary>Reorders the dimensions (<c>t.permute</c>). A view.</summary>
