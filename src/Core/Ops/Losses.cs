@@ -1,6 +1,6 @@
 namespace Functional;
 
-// Classification losses on Int64 class targets, mean reduction (PyTorch's defaults).
+// Losses, mean reduction (PyTorch's defaults): classification on Int64 class targets, and mean squared error.
 public partial class Tensor
 {
     /// <summary>
@@ -42,4 +42,29 @@ public partial class Tensor
     /// <c>LogSoftmax(classDim).NllLoss(target)</c>, computed stably. this is [N, C] (or [C]), target [N] (or 0-d).
     /// </summary>
     public Tensor CrossEntropy(Tensor target) => LogSoftmax(Rank == 1 ? 0 : 1).NllLoss(target);
+
+    /// <summary>
+    /// Mean squared error <c>mean((this - target)²)</c> (<c>torch.nn.functional.mse_loss</c>, mean reduction), differentiable
+    /// in both arguments. The shapes must be equal: PyTorch only warns and broadcasts, which silently computes a different loss.
+    /// </summary>
+    public Tensor MseLoss(Tensor target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        if (!_shape.AsSpan().SequenceEqual(target._shape))
+            throw new ShapeMismatchException(
+                $"Using a target size ({Shape.Format(target._shape)}) that is different to the input size ({Shape.Format(_shape)}). " +
+                $"This would lead to incorrect results due to broadcasting (input {Describe()}, target {target.Describe()}); " +
+                "reshape one of them so that the shapes are equal.");
+        Tensor a = this, b = target;
+        PrepareBinary(ref a, ref b, "MseLoss");
+        var diff = CpuKernels.Binary(a, b, BinaryOp.Sub, _shape);
+        var squares = CpuKernels.Binary(diff, diff, BinaryOp.Mul, _shape);
+        float n = NumElements;
+        var loss = CpuKernels.Scalar(CpuKernels.ReduceAll(squares, ReduceOp.Sum), n, BinaryOp.Div, false);
+        return Graph.Record(loss, "MseLossBackward0", [a, b], (g, s) =>
+        {
+            var gi = (s[0] - s[1]) * (g * (2f / n));
+            return [s.NeedsGrad(0) ? gi : null, s.NeedsGrad(1) ? -gi : null];
+        }, save: [a, b]);
+    }
 }

@@ -1,0 +1,108 @@
+using System.Globalization;
+using Functional.Nn;
+
+namespace Functional.Optim;
+
+// Note [Optimizer Steps]
+// Step() runs under NoGrad and, for each parameter whose Grad is not null (PyTorch 2.x skips the others: they
+// are not moved and get no state), computes the update with TensorPrimitives on the parameter's dtype and
+// writes it with a tracked in-place op (Add_, Copy_). The write bumps the parameter's version counter, so a
+// graph that saved the parameter before the step and is walked after it fails with VersionMismatchException,
+// as in PyTorch; and since it is in place, every holder of the Parameter (modules, state dicts) sees it.
+// Hyperparameters are floats but, like PyTorch's Python floats, they enter the arithmetic as the decimal they
+// print as (0.999f is 0.999, not 0.99900001287): bias corrections and step sizes are computed in double and
+// each scalar is rounded once to the parameter's dtype where it meets a tensor, as PyTorch does.
+
+/// <summary>
+/// The base of the optimizers (<c>torch.optim.Optimizer</c>): a fixed list of parameters, per-parameter state, and a
+/// <see cref="Step"/> that updates every parameter that has a gradient.
+/// </summary>
+public abstract class Optimizer
+{
+    private readonly Parameter[] _params;
+    private readonly Dictionary<Parameter, Dictionary<string, Tensor>> _state = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>An optimizer over <paramref name="parameters"/> (a module's <c>Parameters()</c>).</summary>
+    /// <exception cref="ArgumentException">The list is empty or holds a parameter twice.</exception>
+    protected Optimizer(IEnumerable<Parameter> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        _params = parameters.ToArray();
+        if (_params.Length == 0)
+            throw new ArgumentException("optimizer got an empty parameter list. Pass the parameters to optimize, e.g. model.Parameters().", nameof(parameters));
+        var seen = new HashSet<Parameter>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < _params.Length; i++)
+        {
+            if (_params[i] is null) throw new ArgumentNullException(nameof(parameters), $"parameter {i} is null.");
+            if (!seen.Add(_params[i]))
+                throw new ArgumentException(
+                    $"optimizer contains a parameter group with duplicate parameters: parameter {i} ({_params[i].Describe()}) appears twice, " +
+                    "so each step would update it twice. Pass each parameter once (Module.Parameters() already does).", nameof(parameters));
+        }
+    }
+
+    /// <summary>The parameters this optimizer updates, in the order given (<c>param_groups[0]['params']</c>).</summary>
+    public IReadOnlyList<Parameter> Params => _params;
+
+    /// <summary>
+    /// Updates every parameter whose <see cref="Tensor.Grad"/> is not null, under <see cref="Autograd.NoGrad"/>, with tracked
+    /// in-place writes (<c>optimizer.step()</c>). A parameter whose Grad is null is skipped: not moved, and it gets no state
+    /// (PyTorch 2.x; this is why <c>ZeroGrad()</c>'s default of null differs from zeros, which still decay and carry momentum).
+    /// </summary>
+    public void Step()
+    {
+        using var noGrad = Autograd.NoGrad();
+        foreach (var p in _params)
+        {
+            if (p.Grad is not { } grad) continue;
+            if (!_state.TryGetValue(p, out var state)) _state[p] = state = [];
+            Update(p, grad, state);
+        }
+    }
+
+    /// <summary>
+    /// Updates one parameter from its gradient, reading and writing its <paramref name="state"/> (empty before its first
+    /// update). Called by <see cref="Step"/> under NoGrad, only for parameters that have a gradient. Write the parameter
+    /// with tracked in-place ops (<c>Add_</c>, <c>Mul_</c>, <c>Copy_</c>).
+    /// </summary>
+    protected abstract void Update(Parameter p, Tensor grad, Dictionary<string, Tensor> state);
+
+    /// <summary>Clears the gradients of all the parameters (<c>optimizer.zero_grad(set_to_none)</c>): to null by default
+    /// (PyTorch 2.x), or to zeros in place with <paramref name="setToNone"/> false (1.x's default).</summary>
+    public void ZeroGrad(bool setToNone = true)
+    {
+        foreach (var p in _params) p.ClearGrad(setToNone);
+    }
+
+    /// <summary>
+    /// The state of <paramref name="p"/> (<c>optimizer.state[p]</c>) with PyTorch's keys (<c>step</c>, <c>exp_avg</c>,
+    /// <c>exp_avg_sq</c>, <c>momentum_buffer</c>), or null if no step has updated it yet. The tensors are the live state.
+    /// </summary>
+    public IReadOnlyDictionary<string, Tensor>? StateOf(Parameter p) =>
+        _state.TryGetValue(p ?? throw new ArgumentNullException(nameof(p)), out var s) ? s : null;
+
+    /// <summary>A float hyperparameter as the double it was written as (<c>0.999f</c> → 0.999), as PyTorch's Python floats are.</summary>
+    private protected static double AsDecimal(float value) =>
+        float.IsFinite(value) ? double.Parse(value.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) : value;
+
+    /// <summary>Checks a hyperparameter is finite and at least 0 (PyTorch's <c>Invalid ... value</c> errors).</summary>
+    private protected static float NonNegative(float value, string what, string paramName) =>
+        value >= 0 && float.IsFinite(value)
+            ? value
+            : throw new ArgumentOutOfRangeException(paramName, value, $"Invalid {what}: {value}. It must be a finite number >= 0.");
+
+    // ---- span helpers over contiguous state tensors ----------------------------------------------------
+
+    /// <summary>A fresh contiguous tensor of <paramref name="like"/>'s shape and dtype holding <paramref name="data"/>.</summary>
+    private protected static Tensor Wrap<T>(T[] data, Tensor like) where T : unmanaged => CpuKernels.Wrap(data, like.Shape.ToArray());
+
+    /// <summary>The writable elements of a state tensor this optimizer created (contiguous, offset 0); bumps its version.</summary>
+    private protected static Span<T> Writable<T>(Tensor state) where T : unmanaged
+    {
+        state._version.Bump();
+        return state.StorageOf<T>().Data.AsSpan(state._offset, state.NumElements);
+    }
+
+    /// <summary>The elements of any tensor in row-major order (a copy if it is not contiguous).</summary>
+    private protected static ReadOnlySpan<T> Read<T>(Tensor t) where T : unmanaged => t.ContiguousSpan<T>();
+}

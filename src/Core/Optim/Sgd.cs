@@ -1,0 +1,98 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using Functional.Nn;
+
+namespace Functional.Optim;
+
+/// <summary>
+/// Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and (coupled) weight decay
+/// (<c>torch.optim.SGD</c>, PyTorch 2.x's update):
+/// <code>
+/// g = grad + weightDecay * p
+/// if momentum != 0:
+///     buf = g                                          (first step: the buffer starts as a copy of g)
+///     buf = momentum * buf + (1 - dampening) * g       (later steps)
+///     g = nesterov ? g + momentum * buf : buf
+/// p = p - lr * g
+/// </code>
+/// State: <c>momentum_buffer</c> (only when momentum is not 0).
+/// </summary>
+public sealed class Sgd : Optimizer
+{
+    private float _lr;
+
+    /// <summary>SGD over <paramref name="ps"/> (<c>SGD(params, lr, momentum, dampening, weight_decay, nesterov)</c>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is negative or not finite.</exception>
+    /// <exception cref="ArgumentException">Nesterov without momentum, or with dampening.</exception>
+    public Sgd(IEnumerable<Parameter> ps, float lr, float momentum = 0, float dampening = 0, float weightDecay = 0, bool nesterov = false)
+        : base(ps)
+    {
+        Lr = lr;
+        Momentum = NonNegative(momentum, "momentum value", nameof(momentum));
+        Dampening = float.IsFinite(dampening) ? dampening : throw new ArgumentOutOfRangeException(nameof(dampening), dampening, "Invalid dampening value.");
+        WeightDecay = NonNegative(weightDecay, "weight_decay value", nameof(weightDecay));
+        if (nesterov && (momentum <= 0 || dampening != 0))
+            throw new ArgumentException($"Nesterov momentum requires a momentum and zero dampening (got momentum={momentum}, dampening={dampening}).", nameof(nesterov));
+        Nesterov = nesterov;
+    }
+
+    /// <summary>The learning rate (<c>lr</c>); settable between steps, e.g. by a schedule.</summary>
+    public float Lr { get => _lr; set => _lr = NonNegative(value, "learning rate", nameof(Lr)); }
+
+    /// <summary>The momentum factor (<c>momentum</c>).</summary>
+    public float Momentum { get; }
+
+    /// <summary>The dampening of the momentum (<c>dampening</c>).</summary>
+    public float Dampening { get; }
+
+    /// <summary>The L2 penalty added to the gradient (<c>weight_decay</c>).</summary>
+    public float WeightDecay { get; }
+
+    /// <summary>Whether Nesterov momentum is used (<c>nesterov</c>).</summary>
+    public bool Nesterov { get; }
+
+    /// <inheritdoc/>
+    protected override void Update(Parameter p, Tensor grad, Dictionary<string, Tensor> state)
+    {
+        if (p.DType == DType.Float64) Update<double>(p, grad, state);
+        else Update<float>(p, grad, state);
+    }
+
+    private void Update<T>(Parameter p, Tensor grad, Dictionary<string, Tensor> state) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        static T S(double v) => T.CreateTruncating(v);
+        double lr = AsDecimal(Lr), momentum = AsDecimal(Momentum), dampening = AsDecimal(Dampening), wd = AsDecimal(WeightDecay);
+        var g = Read<T>(grad);
+        int n = g.Length;
+        if (wd != 0)
+        {
+            var d = new T[n];
+            TensorPrimitives.MultiplyAdd(Read<T>(p), S(wd), g, d);          // grad.add(param, alpha=wd)
+            g = d;
+        }
+        if (momentum != 0)
+        {
+            if (!state.TryGetValue("momentum_buffer", out var bufT))
+            {
+                state["momentum_buffer"] = bufT = Wrap(g.ToArray(), p);         // torch.clone(d_p).detach()
+            }
+            else
+            {
+                var buf = Writable<T>(bufT);
+                TensorPrimitives.Multiply(buf, S(momentum), buf);                // buf.mul_(momentum)
+                TensorPrimitives.MultiplyAdd(g, S(1 - dampening), buf, buf);    // .add_(d_p, alpha=1 - dampening)
+            }
+            var b = Read<T>(bufT);
+            if (Nesterov)
+            {
+                var d = new T[n];
+                TensorPrimitives.MultiplyAdd(b, S(momentum), g, d);             // d_p.add(buf, alpha=momentum)
+                g = d;
+            }
+            else g = b;
+        }
+        var delta = new T[n];
+        TensorPrimitives.Multiply(g, S(-lr), delta);
+        p.Add_(Wrap(delta, p));                                                 // param.add_(d_p, alpha=-lr)
+    }
+}
