@@ -8,4 +8,8 @@ var seeds = new Command("seeds", "Replay the seed scenarios (detach, .data, vers
 seeds.SetAction(_ => { Seeds.RunAll(Console.Out); return 0; });
 root.Subcommands.Add(seeds);
 
+var detach = new Command("detach-experiment", "Seed 000: detach layer 1 on odd epochs and watch Adam with ZeroGrad(setToNone: true) vs false");
+detach.SetAction(_ => { DetachExperiment.Print(Console.Out); return 0; });
+root.Subcommands.Add(detach);
+
 return root.Parse(args).Invoke();

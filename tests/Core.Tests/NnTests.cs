@@ -1,3 +1,4 @@
+using Functional.Io;
 using Functional.Nn;
 
 namespace Functional.Tests;

@@ -194,53 +194,14 @@ public abstract class Module
     /// strict). The copies are tracked in-place writes made under <see cref="Autograd.NoGrad"/> into the existing storage,
     /// so every holder of a parameter (an optimizer, a tied layer) sees the new values.
     /// </summary>
-    /// <exception cref="StateDictMismatchException">A key is missing or unexpected, or a tensor's shape or dtype differs
+    /// <exception cref="Io.StateDictMismatchException">A key is missing or unexpected, or a tensor's shape or dtype differs
     /// from its parameter's (PyTorch converts dtypes silently; this refuses). The message names every such key, with both
     /// shapes or dtypes; nothing is copied.</exception>
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> stateDict)
     {
         ArgumentNullException.ThrowIfNull(stateDict);
-        var expected = AllNamedParameters().ToList();
-        var names = expected.Select(e => e.Name).ToHashSet();
-        var missing = expected.Where(e => !stateDict.ContainsKey(e.Name)).Select(e => e.Name).ToList();
-        var unexpected = stateDict.Keys.Where(k => !names.Contains(k)).ToList();
-        var mismatched = new List<string>();
-        var details = new List<string>();
-        foreach (var (name, p) in expected)
-        {
-            if (!stateDict.TryGetValue(name, out var t)) continue;
-            if (t is null)
-            {
-                mismatched.Add(name);
-                details.Add($"null tensor for {name}: the checkpoint holds no tensor, the parameter in current model has shape {Shape.Format(p.Shape.ToArray())}.");
-            }
-            else if (t.Shape != p.Shape)
-            {
-                mismatched.Add(name);
-                details.Add($"size mismatch for {name}: copying a param with shape {Shape.Format(t.Shape.ToArray())} from checkpoint, " +
-                            $"the shape in current model is {Shape.Format(p.Shape.ToArray())}.");
-            }
-            else if (t.DType != p.DType)
-            {
-                mismatched.Add(name);
-                details.Add($"dtype mismatch for {name}: copying a param of dtype {t.DType} from checkpoint, the dtype in current model is {p.DType}; " +
-                            $"convert it with To(DType.{p.DType}) first.");
-            }
-        }
-        if (missing.Count + unexpected.Count + mismatched.Count > 0)
-        {
-            var msg = new StringBuilder($"Error(s) in loading state_dict for {GetType().Name}:");
-            if (missing.Count > 0)
-                msg.Append("\n\tMissing key(s) in state_dict: ").Append(string.Join(", ", missing.Select(k => $"\"{k}\""))).Append('.');
-            if (unexpected.Count > 0)
-                msg.Append("\n\tUnexpected key(s) in state_dict: ").Append(string.Join(", ", unexpected.Select(k => $"\"{k}\""))).Append('.');
-            foreach (var d in details) msg.Append("\n\t").Append(d);
-            msg.Append("\nNothing was loaded. Load a state dict saved from a module of the same structure (compare its keys with StateDict().Keys).");
-            throw new StateDictMismatchException(msg.ToString(), missing, unexpected, mismatched);
-        }
-        using (Autograd.NoGrad())
-            foreach (var (name, p) in expected)
-                p.Copy_(stateDict[name]);
+        var parameters = AllNamedParameters().ToDictionary(p => p.Name, p => (Tensor)p.P);
+        Io.StateDicts.CopyInto(parameters, stateDict, strict: true, targetName: GetType().Name);
     }
 
     // ---- printing -------------------------------------------------------------------------------------
