@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Functional.Cli;
+using Spectre.Console;
 
 // The command line: `dotnet run -c Release --project src/Cli -- <command>`.
 var root = new RootCommand("functional — the Functional tensor library's command line");
@@ -7,6 +8,27 @@ var root = new RootCommand("functional — the Functional tensor library's comma
 var seeds = new Command("seeds", "Replay the seed scenarios (detach, .data, versions, retain_graph, hooks, ...) and print every step as PyTorch would");
 seeds.SetAction(_ => { Seeds.RunAll(Console.Out); return 0; });
 root.Subcommands.Add(seeds);
+
+var epochs = new Option<int>("--epochs") { Description = "Epochs to train", DefaultValueFactory = _ => 5 };
+var batch = new Option<int>("--batch") { Description = "Mini-batch size", DefaultValueFactory = _ => 64 };
+var lr = new Option<float>("--lr") { Description = "Adam's learning rate", DefaultValueFactory = _ => 1e-3f };
+var data = new Option<string?>("--data") { Description = "Folder with Fashion-MNIST's files: the full set, or only the 10k test files (split 8,000/2,000). Default: /usr/share/datasets/fashion-mnist if present, else data/fashion-mnist" };
+var seed = new Option<int>("--seed") { Description = "Seed for the initial weights and the shuffles", DefaultValueFactory = _ => 0 };
+var save = new Option<string?>("--save") { Description = "Write a safetensors checkpoint here after every epoch" };
+var resume = new Option<string?>("--resume") { Description = "Continue from this checkpoint" };
+var curve = new Option<string>("--curve") { Description = "Where to write the loss curve (SVG)", DefaultValueFactory = _ => "out/loss.svg" };
+var train = new Command("train", "Train the seed network 784-512-512-10 (ReLU, Adam, batch 64) on Fashion-MNIST")
+{
+    epochs, batch, lr, data, seed, save, resume, curve,
+};
+train.SetAction(r =>
+{
+    var options = new TrainOptions(r.GetValue(epochs), r.GetValue(batch), r.GetValue(lr), r.GetValue(data), r.GetValue(seed),
+                                   r.GetValue(save), r.GetValue(resume), r.GetValue(curve));
+    Train.Run(options, Console.Out, liveProgress: AnsiConsole.Profile.Capabilities.Interactive);
+    return 0;
+});
+root.Subcommands.Add(train);
 
 var detach = new Command("detach-experiment", "Seed 000: detach layer 1 on odd epochs and watch Adam with ZeroGrad(setToNone: true) vs false");
 detach.SetAction(_ => { DetachExperiment.Print(Console.Out); return 0; });

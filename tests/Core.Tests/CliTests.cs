@@ -40,3 +40,61 @@ public class CliTests
         Assert.Equal(3, svg.Descendants(ns + "text").Count(t => t.Value.StartsWith("epoch ")));
     }
 }
+
+public class TrainTests
+{
+    private static TrainOptions Quick(int epochs, string dir, string? save = null, string? resume = null) =>
+        new(Epochs: epochs, Batch: 64, DataDir: Data.FashionMnist.FindDataDirectory(), Seed: 3, Save: save, Resume: resume,
+            Curve: Path.Combine(dir, "loss.svg"), TrainLimit: 640);
+
+    private static float[][] Weights(Functional.Nn.Module m) => m.Parameters().Select(p => p.ToArray()).ToArray();
+
+    [Fact]
+    public void Resuming_from_a_checkpoint_reaches_the_same_weights_bit_for_bit()
+    {
+        var dir = Directory.CreateTempSubdirectory("functional-train-").FullName;
+        try
+        {
+            var (straight, _) = Train.Run(Quick(2, dir), TextWriter.Null);
+            var ckpt = Path.Combine(dir, "ckpt.safetensors");
+            Train.Run(Quick(1, dir, save: ckpt), TextWriter.Null);
+            var (resumed, epochs) = Train.Run(Quick(2, dir, resume: ckpt), TextWriter.Null);
+            Assert.Equal([2], epochs.Select(e => e.Epoch));   // only the second epoch ran
+            var a = Weights(straight);
+            var b = Weights(resumed);
+            Assert.Equal(a.Length, b.Length);
+            for (int i = 0; i < a.Length; i++)
+                Assert.True(a[i].AsSpan().SequenceEqual(b[i]), $"parameter {i} differs after resuming");
+            Assert.True(File.Exists(Path.Combine(dir, "loss.svg")));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void Resuming_with_other_settings_is_refused()
+    {
+        var dir = Directory.CreateTempSubdirectory("functional-train-").FullName;
+        try
+        {
+            var ckpt = Path.Combine(dir, "ckpt.safetensors");
+            Train.Run(Quick(1, dir, save: ckpt), TextWriter.Null);
+            var e = Assert.Throws<InvalidDataException>(() => Train.Run(Quick(2, dir, resume: ckpt) with { Lr = 0.01f }, TextWriter.Null));
+            Assert.Contains("lr", e.Message);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void A_short_run_lowers_the_loss_and_beats_chance()
+    {
+        // Chance is 10% on the 10 balanced classes; two epochs on 640 images already learn something.
+        var dir = Directory.CreateTempSubdirectory("functional-train-").FullName;
+        try
+        {
+            var (_, epochs) = Train.Run(Quick(2, dir), TextWriter.Null);
+            Assert.True(epochs[1].TrainLoss < epochs[0].TrainLoss);
+            Assert.True(epochs[1].TestAccuracy > 0.4, $"accuracy {epochs[1].TestAccuracy}");
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+}

@@ -81,6 +81,49 @@ public abstract class Optimizer
     public IReadOnlyDictionary<string, Tensor>? StateOf(Parameter p) =>
         _state.TryGetValue(p ?? throw new ArgumentNullException(nameof(p)), out var s) ? s : null;
 
+    /// <summary>
+    /// The optimizer's state, flattened for a checkpoint (<c>optimizer.state_dict()['state']</c>): one entry
+    /// <c>state.{i}.{key}</c> per state tensor of parameter <c>i</c> of <see cref="Params"/>. The values are
+    /// <see cref="Tensor.Detach"/> aliases of the live state.
+    /// </summary>
+    public Dictionary<string, Tensor> StateDict()
+    {
+        var d = new Dictionary<string, Tensor>();
+        for (int i = 0; i < _params.Length; i++)
+            if (_state.TryGetValue(_params[i], out var state))
+                foreach (var (key, value) in state) d[$"state.{i}.{key}"] = value.Detach();
+        return d;
+    }
+
+    /// <summary>
+    /// Replaces the optimizer's state with copies of <paramref name="stateDict"/>'s tensors, in <see cref="StateDict"/>'s
+    /// layout (<c>optimizer.load_state_dict</c>). Parameters with no entry get no state. Every key is checked first: a key
+    /// not of the form <c>state.{i}.{key}</c>, an index out of range, or a tensor whose dtype differs from its parameter's
+    /// (or, except <c>step</c>, whose shape does) throws and leaves the state as it was.
+    /// </summary>
+    public void LoadStateDict(IReadOnlyDictionary<string, Tensor> stateDict)
+    {
+        ArgumentNullException.ThrowIfNull(stateDict);
+        var loaded = new Dictionary<Parameter, Dictionary<string, Tensor>>(ReferenceEqualityComparer.Instance);
+        foreach (var (name, value) in stateDict)
+        {
+            var parts = name.Split('.', 3);
+            if (parts.Length != 3 || parts[0] != "state" || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int i))
+                throw new ArgumentException($"optimizer state key '{name}' is not of the form state.{{index}}.{{key}}.", nameof(stateDict));
+            if (i >= _params.Length)
+                throw new ArgumentException($"optimizer state key '{name}' names parameter {i}, but this optimizer has {_params.Length}.", nameof(stateDict));
+            var p = _params[i];
+            bool isStep = parts[2] == "step";
+            if (value is null || (!isStep && (value.Shape != p.Shape || value.DType != p.DType)))
+                throw new ArgumentException(
+                    $"optimizer state '{name}' ({value?.Describe() ?? "null"}) does not fit parameter {i} ({p.Describe()}).", nameof(stateDict));
+            if (!loaded.TryGetValue(p, out var state)) loaded[p] = state = [];
+            using (Autograd.NoGrad()) state[parts[2]] = value.Detach().Clone();
+        }
+        _state.Clear();
+        foreach (var (p, state) in loaded) _state[p] = state;
+    }
+
     /// <summary>A float hyperparameter as the double it was written as (<c>0.999f</c> → 0.999), as PyTorch's Python floats are.</summary>
     private protected static double AsDecimal(float value) =>
         float.IsFinite(value) ? double.Parse(value.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) : value;
