@@ -1,14 +1,15 @@
 """PyTorch reference for `functional train`: the seed network 784-512-512-10 (ReLU), Adam(lr=1e-3), batch 64,
 cross-entropy, on Fashion-MNIST. Run with Debian's python3-torch: /usr/bin/python3 bench/torch_train.py [--full]
 Default split: the 10k test files, first 8,000 for training, last 2,000 for evaluation, 5 epochs.
---full: the 60k/10k set from /usr/share/datasets/fashion-mnist, 2 epochs."""
+--full: the 60k/10k set from /usr/share/datasets/fashion-mnist, 2 epochs. --seed N: torch.manual_seed(N) (default 0)."""
 import gzip, struct, sys, time, os
 import numpy as np
 import torch
 import torch.nn as nn
 
 torch.set_num_threads(2)
-torch.manual_seed(0)
+seed = int(sys.argv[sys.argv.index("--seed") + 1]) if "--seed" in sys.argv else 0
+torch.manual_seed(seed)
 
 def idx(path):
     with gzip.open(path, "rb") as f:
