@@ -6,8 +6,9 @@ namespace Functional.Cli;
 /// <summary>Writes a training loss curve as a small self-contained SVG line chart.</summary>
 public static class LossCurve
 {
-    /// <summary>The SVG for <paramref name="losses"/> (one point per step), with epoch boundaries marked.</summary>
-    public static string Svg(IReadOnlyList<double> losses, int stepsPerEpoch, string title)
+    /// <summary>The SVG for <paramref name="losses"/> (one point per step), with epoch boundaries marked and numbered from
+    /// <paramref name="firstEpoch"/>.</summary>
+    public static string Svg(IReadOnlyList<double> losses, int stepsPerEpoch, string title, int firstEpoch = 1)
     {
         const int W = 640, H = 360, L = 56, R = 16, T = 32, B = 40;
         var inv = CultureInfo.InvariantCulture;
@@ -34,7 +35,7 @@ public static class LossCurve
             {
                 int i = Math.Min(e * stepsPerEpoch, losses.Count - 1);
                 svg.Append(inv, $"<line x1=\"{X(i)}\" y1=\"{T}\" x2=\"{X(i)}\" y2=\"{H - B}\" stroke=\"#ccc\" stroke-dasharray=\"4 3\"/>\n");
-                svg.Append(inv, $"<text x=\"{X(i)}\" y=\"{H - B + 16}\" text-anchor=\"middle\">epoch {e}</text>\n");
+                svg.Append(inv, $"<text x=\"{X(i)}\" y=\"{H - B + 16}\" text-anchor=\"middle\">epoch {firstEpoch + e - 1}</text>\n");
             }
         svg.Append("<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\" points=\"");
         for (int i = 0; i < losses.Count; i++)

@@ -25,8 +25,16 @@ train.SetAction(r =>
 {
     var options = new TrainOptions(r.GetValue(epochs), r.GetValue(batch), r.GetValue(lr), r.GetValue(data), r.GetValue(seed),
                                    r.GetValue(save), r.GetValue(resume), r.GetValue(curve));
-    Train.Run(options, Console.Out, liveProgress: AnsiConsole.Profile.Capabilities.Interactive);
-    return 0;
+    try
+    {
+        Train.Run(options, Console.Out, liveProgress: AnsiConsole.Profile.Capabilities.Interactive);
+        return 0;
+    }
+    catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or FormatException or UnauthorizedAccessException)
+    {
+        Console.Error.WriteLine($"train: {e.Message}");
+        return 1;
+    }
 });
 root.Subcommands.Add(train);
 

@@ -70,6 +70,10 @@ public static class Train
     /// <summary>Trains as <paramref name="o"/> says, writing progress to <paramref name="log"/>; returns the model and each epoch's result.</summary>
     public static (Sequential Model, List<EpochResult> Epochs) Run(TrainOptions o, TextWriter log, bool liveProgress = false)
     {
+        if (o.Epochs < 1) throw new ArgumentException($"--epochs must be at least 1, got {o.Epochs}.");
+        if (o.Batch < 1) throw new ArgumentException($"--batch must be at least 1, got {o.Batch}.");
+        if (!(o.Lr > 0) || !float.IsFinite(o.Lr)) throw new ArgumentException($"--lr must be a positive number, got {o.Lr}.");
+        if (o.Resume is not null && !File.Exists(o.Resume)) throw new FileNotFoundException($"--resume: no checkpoint at {o.Resume}.", o.Resume);
         var (train, test, description) = LoadData(o);
         log.WriteLine(description);
         var model = Network(new Generator(o.Seed));
@@ -78,8 +82,10 @@ public static class Train
         int start = 0;
         if (o.Resume is not null)
         {
-            start = LoadCheckpoint(o.Resume, model, optimizer, o);
-            log.WriteLine($"Resumed from {o.Resume} after epoch {start}.");
+            start = LoadCheckpoint(o.Resume, model, optimizer, o, DataIdentity(train, test));
+            log.WriteLine(start >= o.Epochs
+                ? $"{o.Resume} already holds {start} epochs (--epochs {o.Epochs}): nothing to train."
+                : $"Resumed from {o.Resume} after epoch {start}.");
         }
 
         var losses = new List<double>();
@@ -126,13 +132,14 @@ public static class Train
             log.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"epoch {result.Epoch}/{o.Epochs}  train loss {result.TrainLoss:F4}  test accuracy {result.TestAccuracy * 100:F2}%  " +
                 $"time {result.Time.TotalSeconds:F2}s  ({result.SamplesPerSecond:F0} samples/s)"));
-            if (o.Save is not null) SaveCheckpoint(o.Save, model, optimizer, epoch + 1, o);
+            if (o.Save is not null) SaveCheckpoint(o.Save, model, optimizer, epoch + 1, o, DataIdentity(train, test));
         }
 
         if (o.Curve is not null && losses.Count > 0)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(o.Curve))!);
-            File.WriteAllText(o.Curve, LossCurve.Svg(losses, new DataLoader(train, o.Batch).Count, "training loss per step"));
+            File.WriteAllText(o.Curve, LossCurve.Svg(losses, new DataLoader(train, o.Batch).Count,
+                start == 0 ? "training loss per step" : $"training loss per step, resumed after epoch {start}", firstEpoch: start + 1));
             log.WriteLine($"Loss curve written to {o.Curve}");
         }
         return (model, results);
@@ -141,6 +148,7 @@ public static class Train
     /// <summary>The fraction of <paramref name="data"/> the model classifies correctly (in Eval mode, without grad).</summary>
     public static double Evaluate(Module model, TensorDataset data)
     {
+        bool training = model.Training;
         model.Eval();
         long correct = 0;
         using (Autograd.NoGrad())
@@ -150,39 +158,52 @@ public static class Train
                 var targets = y.ToInt64Array();
                 for (int i = 0; i < targets.Length; i++) if (predicted[i] == targets[i]) correct++;
             }
-        model.Train();
+        model.Train(training);
         return (double)correct / data.Count;
     }
 
     private static Generator EpochGenerator(int seed, int epoch) => new(((long)seed << 20) + epoch + 1);
 
-    private static void SaveCheckpoint(string path, Module model, Optimizer optimizer, int epochsDone, TrainOptions o)
+    private static string DataIdentity(TensorDataset train, TensorDataset test) =>
+        string.Create(CultureInfo.InvariantCulture, $"{train.Count} training and {test.Count} test images");
+
+    // What a checkpoint must agree on with the run that resumes it, so that resuming is bit-identical.
+    private static Dictionary<string, string> Settings(TrainOptions o, string data) => new()
+    {
+        ["seed"] = o.Seed.ToString(CultureInfo.InvariantCulture),
+        ["batch"] = o.Batch.ToString(CultureInfo.InvariantCulture),
+        ["lr"] = o.Lr.ToString("R", CultureInfo.InvariantCulture),
+        ["data"] = data,
+    };
+
+    private static void SaveCheckpoint(string path, Module model, Optimizer optimizer, int epochsDone, TrainOptions o, string data)
     {
         var tensors = new Dictionary<string, Tensor>();
         foreach (var (k, v) in model.StateDict()) tensors["model." + k] = v;
         foreach (var (k, v) in optimizer.StateDict()) tensors["optim." + k] = v;
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null) Directory.CreateDirectory(dir);
-        Safetensors.Save(tensors, path, new Dictionary<string, string>
-        {
-            ["format"] = Format,
-            ["epochs_done"] = epochsDone.ToString(CultureInfo.InvariantCulture),
-            ["seed"] = o.Seed.ToString(CultureInfo.InvariantCulture),
-            ["batch"] = o.Batch.ToString(CultureInfo.InvariantCulture),
-            ["lr"] = o.Lr.ToString("R", CultureInfo.InvariantCulture),
-        });
+        var meta = Settings(o, data);
+        meta["format"] = Format;
+        meta["epochs_done"] = epochsDone.ToString(CultureInfo.InvariantCulture);
+        Safetensors.Save(tensors, path, meta);
     }
 
-    private static int LoadCheckpoint(string path, Module model, Optimizer optimizer, TrainOptions o)
+    private static int LoadCheckpoint(string path, Module model, Optimizer optimizer, TrainOptions o, string data)
     {
         var tensors = Safetensors.Load(path, out var meta);
         if (!meta.TryGetValue("format", out var format) || format != Format)
             throw new InvalidDataException($"{path} is not a checkpoint written by `train` (metadata format '{format}', expected '{Format}').");
-        foreach (var (key, expected) in new[] { ("seed", o.Seed.ToString(CultureInfo.InvariantCulture)), ("batch", o.Batch.ToString(CultureInfo.InvariantCulture)), ("lr", o.Lr.ToString("R", CultureInfo.InvariantCulture)) })
+        foreach (var (key, expected) in Settings(o, data))
             if (meta.GetValueOrDefault(key) != expected)
-                throw new InvalidDataException($"{path} was written with {key} {meta.GetValueOrDefault(key)}, but this run has {expected}; resume with the same settings.");
+                throw new InvalidDataException($"{path} was written with {key} '{meta.GetValueOrDefault(key)}', but this run has '{expected}'; resume with the same settings.");
+        if (!meta.TryGetValue("epochs_done", out var done) || !int.TryParse(done, NumberStyles.None, CultureInfo.InvariantCulture, out int epochsDone))
+            throw new InvalidDataException($"{path} has no valid epochs_done in its metadata.");
+        var optimState = tensors.Where(t => t.Key.StartsWith("optim.", StringComparison.Ordinal)).ToDictionary(t => t.Key["optim.".Length..], t => t.Value);
+        if (optimState.Count == 0 && epochsDone > 0)
+            throw new InvalidDataException($"{path} holds no optimizer state; resuming would restart Adam's moments and not match an uninterrupted run.");
         model.LoadStateDict(tensors.Where(t => t.Key.StartsWith("model.", StringComparison.Ordinal)).ToDictionary(t => t.Key["model.".Length..], t => t.Value));
-        optimizer.LoadStateDict(tensors.Where(t => t.Key.StartsWith("optim.", StringComparison.Ordinal)).ToDictionary(t => t.Key["optim.".Length..], t => t.Value));
-        return int.Parse(meta["epochs_done"], CultureInfo.InvariantCulture);
+        optimizer.LoadStateDict(optimState);
+        return epochsDone;
     }
 }

@@ -85,6 +85,26 @@ public class TrainTests
     }
 
     [Fact]
+    public void Resuming_a_run_on_other_data_or_without_optimizer_state_is_refused()
+    {
+        var dir = Directory.CreateTempSubdirectory("functional-train-").FullName;
+        try
+        {
+            var ckpt = Path.Combine(dir, "ckpt.safetensors");
+            Train.Run(Quick(1, dir, save: ckpt), TextWriter.Null);
+            var e = Assert.Throws<InvalidDataException>(() => Train.Run(Quick(2, dir, resume: ckpt) with { TrainLimit = 64 }, TextWriter.Null));
+            Assert.Contains("data", e.Message);
+
+            var tensors = Io.Safetensors.Load(ckpt, out var meta);
+            Io.Safetensors.Save(tensors.Where(t => t.Key.StartsWith("model.")).ToDictionary(t => t.Key, t => t.Value), ckpt, meta);
+            e = Assert.Throws<InvalidDataException>(() => Train.Run(Quick(2, dir, resume: ckpt), TextWriter.Null));
+            Assert.Contains("no optimizer state", e.Message);
+            Assert.Throws<ArgumentException>(() => Train.Run(Quick(2, dir) with { Batch = 0 }, TextWriter.Null));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
     public void A_short_run_lowers_the_loss_and_beats_chance()
     {
         // Chance is 10% on the 10 balanced classes; two epochs on 640 images already learn something.

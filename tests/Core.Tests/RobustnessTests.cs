@@ -159,3 +159,52 @@ public class RobustnessTests
         Assert.Contains("Int64 [3]", Assert.Throws<DTypeMismatchException>(() => Tensor.Arange(3).Mean()).Message);
     }
 }
+
+public class ReviewRegressionTests
+{
+    [Fact]
+    public void MSELoss_gradient_is_exact_in_Float64()
+    {
+        // PyTorch 1.13: mse_loss([1, 2, 4] float64, zeros) backward -> 2 * x / 3 = [0.6666666666666666, 1.3333333333333333, 2.6666666666666665]
+        var x = Tensor.From([1.0, 2.0, 4.0], requiresGrad: true);
+        x.MseLoss(Tensor.Zeros([3], DType.Float64)).Backward();
+        Assert.Equal([2.0 / 3, 4.0 / 3, 8.0 / 3], x.Grad!.ToDoubleArray());
+    }
+
+    [Fact]
+    public void DataLoader_count_does_not_overflow()
+    {
+        var ds = new Data.TensorDataset(Tensor.Zeros(10, 2), Tensor.From(new long[10]));
+        Assert.Equal(1, new Data.DataLoader(ds, int.MaxValue).Count);
+        Assert.Single(new Data.DataLoader(ds, int.MaxValue));
+    }
+
+    [Fact]
+    public void Optimizer_state_with_missing_or_foreign_keys_is_refused_and_nothing_changes()
+    {
+        var p0 = new Nn.Parameter(Tensor.Ones(2)); var p1 = new Nn.Parameter(Tensor.Ones(2));
+        var adam = new Optim.Adam([p0, p1], lr: 0.1f);
+        var partial = new Dictionary<string, Tensor> { ["state.1.step"] = Tensor.Scalar(3f) };
+        Assert.Throws<ArgumentException>(() => adam.LoadStateDict(partial));
+        var foreign = new Dictionary<string, Tensor> { ["state.0.momentum_buffer"] = Tensor.Zeros(2) };
+        Assert.Throws<ArgumentException>(() => adam.LoadStateDict(foreign));
+        var badStep = new Dictionary<string, Tensor> { ["state.0.step"] = Tensor.Zeros(3), ["state.0.exp_avg"] = Tensor.Zeros(2), ["state.0.exp_avg_sq"] = Tensor.Zeros(2) };
+        Assert.Throws<ArgumentException>(() => adam.LoadStateDict(badStep));
+        Assert.Null(adam.StateOf(p0));
+        Assert.Null(adam.StateOf(p1));
+    }
+
+    [Fact]
+    public void An_idx_file_declaring_more_than_MaxDataBytes_is_refused_before_allocating()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            // magic 0x00000801 (ubyte, rank 1), one dimension of 2^30 + 1 elements (one byte over the 1 GiB cap), no data
+            File.WriteAllBytes(path, [0, 0, 8, 1, 0x40, 0, 0, 1]);
+            var e = Assert.Throws<Data.IdxFormatException>(() => Data.Idx.Read(path));
+            Assert.Contains("MaxDataBytes", e.Message);
+        }
+        finally { File.Delete(path); }
+    }
+}

@@ -42,7 +42,7 @@ public sealed class DataLoader : IEnumerable<(Tensor Input, Tensor Target)>
     public bool DropLast { get; }
 
     /// <summary>The number of batches in one epoch (<c>len(loader)</c>).</summary>
-    public int Count => DropLast ? Dataset.Count / BatchSize : (Dataset.Count + BatchSize - 1) / BatchSize;
+    public int Count => DropLast ? Dataset.Count / BatchSize : Dataset.Count == 0 ? 0 : (Dataset.Count - 1) / BatchSize + 1;
 
     /// <summary>Starts an epoch: draws the sample order now (when shuffling), then yields the batches lazily.</summary>
     public IEnumerator<(Tensor Input, Tensor Target)> GetEnumerator() => Batches(Order());

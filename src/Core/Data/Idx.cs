@@ -23,6 +23,13 @@ public static class Idx
 
     // deflate's best case is about 1032:1; anything declaring more than this cannot be real data.
     private const long MaxGzipRatio = 1100;
+
+    /// <summary>
+    /// The most data bytes a file may declare (1 GiB, four times the full MNIST training images). A gzip file can
+    /// legitimately expand about 1000-fold, so without a cap a small crafted file could make the reader allocate
+    /// gigabytes; raise it for larger data sets.
+    /// </summary>
+    public static long MaxDataBytes { get; set; } = 1L << 30;
     private const int FirstChunk = 1 << 20;
 
     /// <summary>
@@ -132,6 +139,10 @@ public static class Idx
         long expected = count * elementSize;
         if (expected > Array.MaxLength)
             throw new IdxFormatException(path, $"oversized dimensions {dimText}: {expected} bytes of {type} data is more than one array can hold.");
+        if (expected > MaxDataBytes)
+            throw new IdxFormatException(path,
+                $"oversized dimensions {dimText}: they declare {expected} bytes of data, more than Idx.MaxDataBytes ({MaxDataBytes}); " +
+                "raise Idx.MaxDataBytes if the file is really that large.");
         if (gzipLength is long gz && expected > gz * MaxGzipRatio)
             throw new IdxFormatException(path,
                 $"oversized dimensions {dimText}: they need {expected} bytes of data, but a gzip file of {gz} bytes " +

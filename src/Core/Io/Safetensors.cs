@@ -31,6 +31,9 @@ public static class Safetensors
     /// <summary>The largest header accepted, in bytes (the Python library's limit).</summary>
     public const long MaxHeaderLength = 100_000_000;
 
+    /// <summary>The largest tensor rank a file may declare.</summary>
+    public const int MaxRank = 64;
+
     private const string MetadataKey = "__metadata__";
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -401,6 +404,8 @@ public static class Safetensors
             _ => throw Bad($"unknown dtype \"{dtypeName}\"; known: {string.Join(", ", KnownDTypes)}."),
         };
 
+        if (sh.GetArrayLength() > MaxRank)
+            throw Bad($"shape has {sh.GetArrayLength()} dimensions; at most {MaxRank} are accepted.");
         var shape = new int[sh.GetArrayLength()];
         long elements = 1;
         int k = 0;

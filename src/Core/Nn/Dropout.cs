@@ -35,7 +35,8 @@ public sealed class Dropout : Module
         if (!Training || P == 0) return x;
         if (!x.DType.IsFloatingPoint())
             throw new DTypeMismatchException($"Dropout needs a floating input, got {x.Describe()}.");
-        double keep = 1.0 - P;
+        // p enters as the decimal it prints as (0.1f is 0.1), as PyTorch's Python float does: 1/(1-p) is exact in Float64.
+        double keep = 1.0 - double.Parse(P.ToString("R", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture);
         int n = x.NumElements;
         var shape = x.Shape.ToArray();
         Tensor mask;

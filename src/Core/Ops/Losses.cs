@@ -59,11 +59,11 @@ public partial class Tensor
         PrepareBinary(ref a, ref b, "MseLoss");
         var diff = CpuKernels.Binary(a, b, BinaryOp.Sub, _shape);
         var squares = CpuKernels.Binary(diff, diff, BinaryOp.Mul, _shape);
-        float n = NumElements;
+        double n = NumElements;
         var loss = CpuKernels.Scalar(CpuKernels.ReduceAll(squares, ReduceOp.Sum), n, BinaryOp.Div, false);
         return Graph.Record(loss, "MseLossBackward0", [a, b], (g, s) =>
         {
-            var gi = (s[0] - s[1]) * (g * (2f / n));
+            var gi = (s[0] - s[1]) * (g * Scalar(2.0 / n));   // a 0-d Float64 constant takes the gradient's dtype
             return [s.NeedsGrad(0) ? gi : null, s.NeedsGrad(1) ? -gi : null];
         }, save: [a, b]);
     }

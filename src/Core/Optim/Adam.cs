@@ -55,6 +55,8 @@ public class Adam : Optimizer
     /// <summary>Whether weight decay is decoupled from the gradient (AdamW) rather than added to it (Adam).</summary>
     public bool Decoupled { get; }
 
+    private protected override IReadOnlyCollection<string> StateKeys { get; } = ["step", "exp_avg", "exp_avg_sq"];
+
     /// <inheritdoc/>
     protected override void Update(Parameter p, Tensor grad, Dictionary<string, Tensor> state)
     {

@@ -67,6 +67,10 @@ public abstract class Optimizer
     /// </summary>
     protected abstract void Update(Parameter p, Tensor grad, Dictionary<string, Tensor> state);
 
+    /// <summary>The keys of a parameter's state once a step has updated it (checked by <see cref="LoadStateDict"/>);
+    /// <c>step</c> is a 0-d Float32 count, every other entry has the parameter's shape and dtype.</summary>
+    private protected abstract IReadOnlyCollection<string> StateKeys { get; }
+
     /// <summary>Clears the gradients of all the parameters (<c>optimizer.zero_grad(set_to_none)</c>): to null by default
     /// (PyTorch 2.x), or to zeros in place with <paramref name="setToNone"/> false (1.x's default).</summary>
     public void ZeroGrad(bool setToNone = true)
@@ -97,9 +101,9 @@ public abstract class Optimizer
 
     /// <summary>
     /// Replaces the optimizer's state with copies of <paramref name="stateDict"/>'s tensors, in <see cref="StateDict"/>'s
-    /// layout (<c>optimizer.load_state_dict</c>). Parameters with no entry get no state. Every key is checked first: a key
-    /// not of the form <c>state.{i}.{key}</c>, an index out of range, or a tensor whose dtype differs from its parameter's
-    /// (or, except <c>step</c>, whose shape does) throws and leaves the state as it was.
+    /// layout (<c>optimizer.load_state_dict</c>). Parameters with no entry get no state. Everything is checked first: a key
+    /// not of the form <c>state.{i}.{key}</c>, an index out of range, a key this optimizer does not keep, a parameter with
+    /// only some of its keys, or a tensor that does not fit (see <see cref="StateKeys"/>) throws and leaves the state as it was.
     /// </summary>
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> stateDict)
     {
@@ -113,13 +117,23 @@ public abstract class Optimizer
             if (i >= _params.Length)
                 throw new ArgumentException($"optimizer state key '{name}' names parameter {i}, but this optimizer has {_params.Length}.", nameof(stateDict));
             var p = _params[i];
-            bool isStep = parts[2] == "step";
-            if (value is null || (!isStep && (value.Shape != p.Shape || value.DType != p.DType)))
+            if (!StateKeys.Contains(parts[2]))
+                throw new ArgumentException(
+                    $"optimizer state key '{name}': {GetType().Name} keeps [{string.Join(", ", StateKeys)}] per parameter, not '{parts[2]}'.", nameof(stateDict));
+            bool fits = parts[2] == "step"
+                ? value is { Rank: 0, DType: DType.Float32 }
+                : value is not null && value.Shape == p.Shape && value.DType == p.DType;
+            if (!fits)
                 throw new ArgumentException(
                     $"optimizer state '{name}' ({value?.Describe() ?? "null"}) does not fit parameter {i} ({p.Describe()}).", nameof(stateDict));
             if (!loaded.TryGetValue(p, out var state)) loaded[p] = state = [];
-            using (Autograd.NoGrad()) state[parts[2]] = value.Detach().Clone();
+            using (Autograd.NoGrad()) state[parts[2]] = value!.Detach().Clone();
         }
+        foreach (var (p, state) in loaded)
+            if (state.Count != StateKeys.Count)
+                throw new ArgumentException(
+                    $"optimizer state for parameter {Array.IndexOf(_params, p)} has [{string.Join(", ", state.Keys)}]; {GetType().Name} needs all of " +
+                    $"[{string.Join(", ", StateKeys)}].", nameof(stateDict));
         _state.Clear();
         foreach (var (p, state) in loaded) _state[p] = state;
     }

@@ -51,6 +51,8 @@ public sealed class Sgd : Optimizer
     /// <summary>Whether Nesterov momentum is used (<c>nesterov</c>).</summary>
     public bool Nesterov { get; }
 
+    private protected override IReadOnlyCollection<string> StateKeys => Momentum != 0 ? ["momentum_buffer"] : [];
+
     /// <inheritdoc/>
     protected override void Update(Parameter p, Tensor grad, Dictionary<string, Tensor> state)
     {
