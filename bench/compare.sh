@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Runs the BenchmarkDotNet suite (bench/Functional.Bench) and the PyTorch reference (bench/torch_ref.py) back to back and
+# prints one table: each workload's time (or GFLOP/s), ours / PyTorch, and issue 5's target marked met / NOT MET.
+#
+#   bash bench/compare.sh [--full] [--skip-torch] [--skip-dotnet]
+#     --full         BenchmarkDotNet's default job instead of the quick one (much longer, tighter error bars)
+#     --skip-torch   only our suite (no ratios);  --skip-dotnet: only PyTorch (no ratios)
+#   Environment: PYTHON (default /usr/bin/python3, Debian's python3-torch); TORCH_MIN_TIME (seconds per PyTorch workload,
+#   default 1); TORCH_BLAS_DIR: a folder put first on LD_LIBRARY_PATH for the PyTorch run only (e.g. an unpacked
+#   libopenblas0-pthread's .../openblas-pthread, to compare with OpenBLAS without installing it system-wide).
+# Artifacts (BenchmarkDotNet's CSV/markdown/JSON reports, both logs) go to BenchmarkDotNet.Artifacts/compare-<time>/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+job=--quick run_torch=1 run_dotnet=1
+for a in "$@"; do
+  case "$a" in
+    --full) job=--full ;;
+    --quick) job=--quick ;;
+    --skip-torch) run_torch=0 ;;
+    --skip-dotnet) run_dotnet=0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "compare.sh: unknown argument $a" >&2; exit 2 ;;
+  esac
+done
+
+PYTHON="${PYTHON:-/usr/bin/python3}"
+art="$PWD/BenchmarkDotNet.Artifacts/compare-$(date +%Y%m%d-%H%M%S)"
+mkdir -p "$art"
+
+if [ "$run_dotnet" = 1 ]; then
+  echo "[1/2] BenchmarkDotNet ($job) ... log: $art/dotnet.log" >&2
+  if ! dotnet run -c Release --project bench/Functional.Bench -- "$job" --artifacts "$art" >"$art/dotnet.log" 2>&1; then
+    tail -n 40 "$art/dotnet.log" >&2
+    echo "compare.sh: the BenchmarkDotNet run failed (log above: $art/dotnet.log)" >&2
+    exit 1
+  fi
+fi
+
+if [ "$run_torch" = 1 ]; then
+  echo "[2/2] PyTorch reference ... log: $art/torch.tsv" >&2
+  if ! "$PYTHON" -c "import torch" 2>/dev/null; then
+    echo "compare.sh: $PYTHON cannot import torch (apt-get install python3-torch); showing our numbers only" >&2
+  elif ! LD_LIBRARY_PATH="${TORCH_BLAS_DIR:+$TORCH_BLAS_DIR${LD_LIBRARY_PATH:+:}}${LD_LIBRARY_PATH:-}" \
+        "$PYTHON" bench/torch_ref.py --min-time "${TORCH_MIN_TIME:-1}" >"$art/torch.tsv" 2>"$art/torch.err"; then
+    cat "$art/torch.err" >&2
+    echo "compare.sh: the PyTorch run failed" >&2
+    exit 1
+  fi
+fi
+
+cpu="$(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p' | head -n1)"
+# Table in Python (the standard library only; any python3 will do).
+PY_TABLE="$(command -v python3 || echo "$PYTHON")"
+"$PY_TABLE" - "$art" "${cpu:-unknown CPU}" "$(nproc)" <<'EOF'
+import glob, json, os, sys
+
+art, cpu, ncpu = sys.argv[1], sys.argv[2], sys.argv[3]
+
+ours = {}     # id -> dict(median_ns, gc0, gc1, gc2, bytes)
+for path in glob.glob(os.path.join(art, "results", "*-report-brief.json")):
+    with open(path) as f:
+        doc = json.load(f)
+    for b in doc.get("Benchmarks", []):
+        params = b.get("Parameters") or ""
+        bid = b["Method"] + (f"({params})" if params else "")
+        st, mem = b.get("Statistics") or {}, b.get("Memory") or {}
+        ops = mem.get("TotalOperations") or 0
+        if not st:
+            continue
+        ours[bid] = dict(median_ns=st["Median"],
+                         gc0=mem.get("Gen0Collections", 0) / ops if ops else None,
+                         gc1=mem.get("Gen1Collections", 0) / ops if ops else None,
+                         gc2=mem.get("Gen2Collections", 0) / ops if ops else None,
+                         bytes=mem.get("BytesAllocatedPerOperation"))
+
+ref, info = {}, {}
+tsv = os.path.join(art, "torch.tsv")
+if os.path.exists(tsv):
+    for line in open(tsv):
+        parts = line.rstrip("\n").split("\t")
+        if parts[0] == "result":
+            ref[parts[1]] = float(parts[2])
+        elif parts[0] == "info":
+            info[parts[1]] = parts[2]
+blas = info.get("blas", "")
+openblas = "openblas" in blas.lower()
+
+rows = []   # workload, ours, torch, ratio text, target text, status
+def status(ok):
+    return "-" if ok is None else ("met" if ok else "NOT MET")
+
+for n in (256, 512, 1024, 2048):
+    bid, flop = f"Sgemm(N={n})", 2.0 * n ** 3
+    o = flop / ours[bid]["median_ns"] if bid in ours else None      # flop per ns = GFLOP/s
+    t = flop / ref[bid] if bid in ref else None
+    r = o / t if o and t else None
+    st = status(None if r is None else r >= 0.85)
+    if r is not None and not openblas:
+        st += " (reference is not OpenBLAS)"
+    rows.append((f"SGEMM n={n} [GFLOP/s]", o, t, r, ">= 0.85x", st))
+for batch in (64, 256):
+    bid = f"TrainStep(Batch={batch})"
+    o = ours[bid]["median_ns"] / 1e6 if bid in ours else None
+    t = ref[bid] / 1e6 if bid in ref else None
+    r = o / t if o and t else None
+    rows.append((f"train step batch {batch} [ms]", o, t, r, "<= 0.50 (2x faster)", status(None if r is None else r <= 0.5)))
+bid = "TinyOpChain"
+o = ours[bid]["median_ns"] / 1e3 if bid in ours else None
+t = ref[bid] / 1e3 if bid in ref else None
+r = o / t if o and t else None
+rows.append(("tiny-op chain [us/op]", o, t, r, "<= 0.20 (5x faster)", status(None if r is None else r <= 0.2)))
+
+def fmt(v, digits=3):
+    return "n/a" if v is None else f"{v:#.{digits}g}" if v < 100 else f"{v:.1f}"
+
+print()
+print(f"Machine: {cpu}, {ncpu} CPUs. PyTorch {info.get('torch', 'n/a')}, {info.get('threads', '?')} threads, "
+      f"BLAS: {'OpenBLAS' if openblas else (blas or 'n/a')}")
+if blas and not openblas:
+    print("WARNING: PyTorch did not load OpenBLAS, so the SGEMM rows do not measure issue 5's target "
+          "(apt-get install libopenblas0-pthread, or set TORCH_BLAS_DIR).")
+print("ratio = ours / PyTorch: GFLOP/s for SGEMM (higher is better), time otherwise (lower is better).")
+print()
+head = ("workload", "Functional", "PyTorch", "ratio", "target", "status")
+table = [head] + [(w, fmt(a), fmt(b), "n/a" if c is None else f"{c:.2f}", tg, s) for w, a, b, c, tg, s in rows]
+widths = [max(len(row[i]) for row in table) for i in range(len(head))]
+for k, row in enumerate(table):
+    print("| " + " | ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)) + " |")
+    if k == 0:
+        print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+
+print()
+print("Memory per training step (ours; BenchmarkDotNet MemoryDiagnoser):")
+for batch in (64, 256):
+    m = ours.get(f"TrainStep(Batch={batch})")
+    if m and m["bytes"] is not None:
+        print(f"  batch {batch}: {m['bytes'] / 2**20:.2f} MiB allocated, GCs per step gen0 {m['gc0']:.2f} / "
+              f"gen1 {m['gc1']:.2f} / gen2 {m['gc2']:.2f}")
+m = ours.get("TinyOpChain")
+if m and m["bytes"] is not None:
+    print(f"  tiny-op chain: {m['bytes']:.0f} B allocated per op")
+print()
+print(f"Reports: {art}")
+if not ours and not ref:
+    sys.exit("compare.sh: no results found")
+EOF

@@ -1,0 +1,102 @@
+"""PyTorch reference for the BenchmarkDotNet suite in bench/Functional.Bench (issue 5): the same workloads, timed the same way
+(warm runs, then repeated runs, median). Run with Debian's python3-torch:  /usr/bin/python3 bench/torch_ref.py [--min-time S]
+
+Output, one measurement a line, tab-separated, for bench/compare.sh (other lines start with '#'):
+    info    <key>   <value>                              torch version, threads, the BLAS library torch loaded
+    result  <id>    <median ns>   <runs>                 <id> is BenchmarkDotNet's Method(Parameters), e.g. Sgemm(N=256)
+The ids and the workloads:
+    Sgemm(N=n)            torch.mm of two n x n float32 matrices (n = 256, 512, 1024, 2048); also prints GFLOP/s
+    TrainStep(Batch=b)    784-512-512-10 ReLU MLP, cross-entropy, Adam(lr=1e-3): forward, zero_grad(set_to_none=True),
+                          backward, step (b = 64, 256)
+    TinyOpChain           10,000 nodes x = x*1.0001 + 0.0001 from a 0-d leaf that requires grad, then backward;
+                          the time is per op (20,000 ops: a mul and an add per node, forward and backward together)
+"""
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
+import torch  # noqa: E402  (after the thread variables)
+
+THREADS = 2
+NODES = 10_000
+OPS_PER_CHAIN = 2 * NODES
+
+
+def measure(fn, min_time, min_runs=5, warmup=3):
+    """Median seconds of one call of fn: `warmup` calls first, then at least `min_runs` calls and `min_time` seconds."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    start = time.perf_counter()
+    while len(times) < min_runs or time.perf_counter() - start < min_time:
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), len(times)
+
+
+def result(bench_id, seconds, runs, extra=""):
+    print(f"result\t{bench_id}\t{seconds * 1e9:.1f}\t{runs}" + (f"\t{extra}" if extra else ""), flush=True)
+
+
+def loaded_blas():
+    try:
+        with open("/proc/self/maps") as f:
+            libs = {line.split()[-1] for line in f if "blas" in line.lower() and ".so" in line}
+        return ",".join(sorted(libs)) or "none"
+    except OSError:
+        return "unknown"
+
+
+def main():
+    min_time = float(sys.argv[sys.argv.index("--min-time") + 1]) if "--min-time" in sys.argv else 1.0
+    torch.set_num_threads(THREADS)
+    torch.manual_seed(0)
+    print(f"info\ttorch\t{torch.__version__}")
+    print(f"info\tthreads\t{torch.get_num_threads()}")
+
+    # SGEMM
+    for n in (256, 512, 1024, 2048):
+        a, b = torch.randn(n, n), torch.randn(n, n)
+        sec, runs = measure(lambda: torch.mm(a, b), min_time)
+        result(f"Sgemm(N={n})", sec, runs, f"gflops={2.0 * n ** 3 / sec / 1e9:.1f}")
+    print(f"info\tblas\t{loaded_blas()}")  # after the first mm, when the BLAS library is surely loaded
+
+    # Training step of the seed MLP
+    for batch in (64, 256):
+        model = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Linear(512, 512), torch.nn.ReLU(),
+                                    torch.nn.Linear(512, 10))
+        model.train()
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        loss_fn = torch.nn.CrossEntropyLoss()
+        x, y = torch.rand(batch, 784), torch.randint(0, 10, (batch,))
+
+        def step():
+            loss = loss_fn(model(x), y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            return loss
+
+        sec, runs = measure(step, min_time)
+        result(f"TrainStep(Batch={batch})", sec, runs)
+
+    # Tiny-op chain
+    leaf = torch.tensor(1.0, requires_grad=True)
+
+    def chain():
+        x = leaf
+        for _ in range(NODES):
+            x = x * 1.0001 + 0.0001
+        x.backward()
+        return x
+
+    sec, runs = measure(chain, min_time)
+    result("TinyOpChain", sec / OPS_PER_CHAIN, runs)
+
+
+if __name__ == "__main__":
+    main()
