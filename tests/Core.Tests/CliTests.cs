@@ -49,72 +49,71 @@ public class TrainTests
 
     private static float[][] Weights(Functional.Nn.Module m) => m.Parameters().Select(p => p.ToArray()).ToArray();
 
+    private static void InTempDir(Action<string> test)
+    {
+        var dir = Directory.CreateTempSubdirectory("functional-train-").FullName;
+        try { test(dir); }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
     [Fact]
     public void Resuming_from_a_checkpoint_reaches_the_same_weights_bit_for_bit()
     {
-        var dir = Directory.CreateTempSubdirectory("functional-train-").FullName;
-        try
+        InTempDir(dir =>
         {
-            var (straight, _) = Train.Run(Quick(2, dir), TextWriter.Null);
-            var ckpt = Path.Combine(dir, "ckpt.safetensors");
-            Train.Run(Quick(1, dir, save: ckpt), TextWriter.Null);
-            var (resumed, epochs) = Train.Run(Quick(2, dir, resume: ckpt), TextWriter.Null);
-            Assert.Equal([2], epochs.Select(e => e.Epoch));   // only the second epoch ran
-            var a = Weights(straight);
-            var b = Weights(resumed);
-            Assert.Equal(a.Length, b.Length);
-            for (int i = 0; i < a.Length; i++)
-                Assert.True(a[i].AsSpan().SequenceEqual(b[i]), $"parameter {i} differs after resuming");
-            Assert.True(File.Exists(Path.Combine(dir, "loss.svg")));
-        }
-        finally { Directory.Delete(dir, recursive: true); }
+        var (straight, _) = Train.Run(Quick(2, dir), TextWriter.Null);
+        var ckpt = Path.Combine(dir, "ckpt.safetensors");
+        Train.Run(Quick(1, dir, save: ckpt), TextWriter.Null);
+        var (resumed, epochs) = Train.Run(Quick(2, dir, resume: ckpt), TextWriter.Null);
+        Assert.Equal([2], epochs.Select(e => e.Epoch));   // only the second epoch ran
+        var a = Weights(straight);
+        var b = Weights(resumed);
+        Assert.Equal(a.Length, b.Length);
+        for (int i = 0; i < a.Length; i++)
+            Assert.True(a[i].AsSpan().SequenceEqual(b[i]), $"parameter {i} differs after resuming");
+        Assert.True(File.Exists(Path.Combine(dir, "loss.svg")));
+        });
     }
 
     [Fact]
     public void Resuming_with_other_settings_is_refused()
     {
-        var dir = Directory.CreateTempSubdirectory("functional-train-").FullName;
-        try
+        InTempDir(dir =>
         {
-            var ckpt = Path.Combine(dir, "ckpt.safetensors");
-            Train.Run(Quick(1, dir, save: ckpt), TextWriter.Null);
-            var e = Assert.Throws<InvalidDataException>(() => Train.Run(Quick(2, dir, resume: ckpt) with { Lr = 0.01f }, TextWriter.Null));
-            Assert.Contains("lr", e.Message);
-        }
-        finally { Directory.Delete(dir, recursive: true); }
+        var ckpt = Path.Combine(dir, "ckpt.safetensors");
+        Train.Run(Quick(1, dir, save: ckpt), TextWriter.Null);
+        var e = Assert.Throws<InvalidDataException>(() => Train.Run(Quick(2, dir, resume: ckpt) with { Lr = 0.01f }, TextWriter.Null));
+        Assert.Contains("lr", e.Message);
+        });
     }
 
     [Fact]
     public void Resuming_a_run_on_other_data_or_without_optimizer_state_is_refused()
     {
-        var dir = Directory.CreateTempSubdirectory("functional-train-").FullName;
-        try
+        InTempDir(dir =>
         {
-            var ckpt = Path.Combine(dir, "ckpt.safetensors");
-            Train.Run(Quick(1, dir, save: ckpt), TextWriter.Null);
-            var e = Assert.Throws<InvalidDataException>(() => Train.Run(Quick(2, dir, resume: ckpt) with { TrainLimit = 64 }, TextWriter.Null));
-            Assert.Contains("data", e.Message);
+        var ckpt = Path.Combine(dir, "ckpt.safetensors");
+        Train.Run(Quick(1, dir, save: ckpt), TextWriter.Null);
+        var e = Assert.Throws<InvalidDataException>(() => Train.Run(Quick(2, dir, resume: ckpt) with { TrainLimit = 64 }, TextWriter.Null));
+        Assert.Contains("data", e.Message);
 
-            var tensors = Io.Safetensors.Load(ckpt, out var meta);
-            Io.Safetensors.Save(tensors.Where(t => t.Key.StartsWith("model.")).ToDictionary(t => t.Key, t => t.Value), ckpt, meta);
-            e = Assert.Throws<InvalidDataException>(() => Train.Run(Quick(2, dir, resume: ckpt), TextWriter.Null));
-            Assert.Contains("no optimizer state", e.Message);
-            Assert.Throws<ArgumentException>(() => Train.Run(Quick(2, dir) with { Batch = 0 }, TextWriter.Null));
-        }
-        finally { Directory.Delete(dir, recursive: true); }
+        var tensors = Io.Safetensors.Load(ckpt, out var meta);
+        Io.Safetensors.Save(tensors.Where(t => t.Key.StartsWith("model.")).ToDictionary(t => t.Key, t => t.Value), ckpt, meta);
+        e = Assert.Throws<InvalidDataException>(() => Train.Run(Quick(2, dir, resume: ckpt), TextWriter.Null));
+        Assert.Contains("no optimizer state", e.Message);
+        Assert.Throws<ArgumentException>(() => Train.Run(Quick(2, dir) with { Batch = 0 }, TextWriter.Null));
+        });
     }
 
     [Fact]
     public void A_short_run_lowers_the_loss_and_beats_chance()
     {
         // Chance is 10% on the 10 balanced classes; two epochs on 640 images already learn something.
-        var dir = Directory.CreateTempSubdirectory("functional-train-").FullName;
-        try
+        InTempDir(dir =>
         {
-            var (_, epochs) = Train.Run(Quick(2, dir), TextWriter.Null);
-            Assert.True(epochs[1].TrainLoss < epochs[0].TrainLoss);
-            Assert.True(epochs[1].TestAccuracy > 0.4, $"accuracy {epochs[1].TestAccuracy}");
-        }
-        finally { Directory.Delete(dir, recursive: true); }
+        var (_, epochs) = Train.Run(Quick(2, dir), TextWriter.Null);
+        Assert.True(epochs[1].TrainLoss < epochs[0].TrainLoss);
+        Assert.True(epochs[1].TestAccuracy > 0.4, $"accuracy {epochs[1].TestAccuracy}");
+        });
     }
 }
