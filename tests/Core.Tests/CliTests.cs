@@ -61,17 +61,17 @@ public class TrainTests
     {
         InTempDir(dir =>
         {
-        var (straight, _) = Train.Run(Quick(2, dir), TextWriter.Null);
-        var ckpt = Path.Combine(dir, "ckpt.safetensors");
-        Train.Run(Quick(1, dir, save: ckpt), TextWriter.Null);
-        var (resumed, epochs) = Train.Run(Quick(2, dir, resume: ckpt), TextWriter.Null);
-        Assert.Equal([2], epochs.Select(e => e.Epoch));   // only the second epoch ran
-        var a = Weights(straight);
-        var b = Weights(resumed);
-        Assert.Equal(a.Length, b.Length);
-        for (int i = 0; i < a.Length; i++)
-            Assert.True(a[i].AsSpan().SequenceEqual(b[i]), $"parameter {i} differs after resuming");
-        Assert.True(File.Exists(Path.Combine(dir, "loss.svg")));
+            var (straight, _) = Train.Run(Quick(2, dir), TextWriter.Null);
+            var ckpt = Path.Combine(dir, "ckpt.safetensors");
+            Train.Run(Quick(1, dir, save: ckpt), TextWriter.Null);
+            var (resumed, epochs) = Train.Run(Quick(2, dir, resume: ckpt), TextWriter.Null);
+            Assert.Equal([2], epochs.Select(e => e.Epoch));   // only the second epoch ran
+            var a = Weights(straight);
+            var b = Weights(resumed);
+            Assert.Equal(a.Length, b.Length);
+            for (int i = 0; i < a.Length; i++)
+                Assert.True(a[i].AsSpan().SequenceEqual(b[i]), $"parameter {i} differs after resuming");
+            Assert.True(File.Exists(Path.Combine(dir, "loss.svg")));
         });
     }
 
@@ -80,10 +80,10 @@ public class TrainTests
     {
         InTempDir(dir =>
         {
-        var ckpt = Path.Combine(dir, "ckpt.safetensors");
-        Train.Run(Quick(1, dir, save: ckpt), TextWriter.Null);
-        var e = Assert.Throws<InvalidDataException>(() => Train.Run(Quick(2, dir, resume: ckpt) with { Lr = 0.01f }, TextWriter.Null));
-        Assert.Contains("lr", e.Message);
+            var ckpt = Path.Combine(dir, "ckpt.safetensors");
+            Train.Run(Quick(1, dir, save: ckpt), TextWriter.Null);
+            var e = Assert.Throws<InvalidDataException>(() => Train.Run(Quick(2, dir, resume: ckpt) with { Lr = 0.01f }, TextWriter.Null));
+            Assert.Contains("lr", e.Message);
         });
     }
 
@@ -92,16 +92,16 @@ public class TrainTests
     {
         InTempDir(dir =>
         {
-        var ckpt = Path.Combine(dir, "ckpt.safetensors");
-        Train.Run(Quick(1, dir, save: ckpt), TextWriter.Null);
-        var e = Assert.Throws<InvalidDataException>(() => Train.Run(Quick(2, dir, resume: ckpt) with { TrainLimit = 64 }, TextWriter.Null));
-        Assert.Contains("data", e.Message);
+            var ckpt = Path.Combine(dir, "ckpt.safetensors");
+            Train.Run(Quick(1, dir, save: ckpt), TextWriter.Null);
+            var e = Assert.Throws<InvalidDataException>(() => Train.Run(Quick(2, dir, resume: ckpt) with { TrainLimit = 64 }, TextWriter.Null));
+            Assert.Contains("data", e.Message);
 
-        var tensors = Io.Safetensors.Load(ckpt, out var meta);
-        Io.Safetensors.Save(tensors.Where(t => t.Key.StartsWith("model.")).ToDictionary(t => t.Key, t => t.Value), ckpt, meta);
-        e = Assert.Throws<InvalidDataException>(() => Train.Run(Quick(2, dir, resume: ckpt), TextWriter.Null));
-        Assert.Contains("no optimizer state", e.Message);
-        Assert.Throws<ArgumentException>(() => Train.Run(Quick(2, dir) with { Batch = 0 }, TextWriter.Null));
+            var tensors = Io.Safetensors.Load(ckpt, out var meta);
+            Io.Safetensors.Save(tensors.Where(t => t.Key.StartsWith("model.")).ToDictionary(t => t.Key, t => t.Value), ckpt, meta);
+            e = Assert.Throws<InvalidDataException>(() => Train.Run(Quick(2, dir, resume: ckpt), TextWriter.Null));
+            Assert.Contains("no optimizer state", e.Message);
+            Assert.Throws<ArgumentException>(() => Train.Run(Quick(2, dir) with { Batch = 0 }, TextWriter.Null));
         });
     }
 
@@ -111,9 +111,9 @@ public class TrainTests
         // Chance is 10% on the 10 balanced classes; two epochs on 640 images already learn something.
         InTempDir(dir =>
         {
-        var (_, epochs) = Train.Run(Quick(2, dir), TextWriter.Null);
-        Assert.True(epochs[1].TrainLoss < epochs[0].TrainLoss);
-        Assert.True(epochs[1].TestAccuracy > 0.4, $"accuracy {epochs[1].TestAccuracy}");
+            var (_, epochs) = Train.Run(Quick(2, dir), TextWriter.Null);
+            Assert.True(epochs[1].TrainLoss < epochs[0].TrainLoss);
+            Assert.True(epochs[1].TestAccuracy > 0.4, $"accuracy {epochs[1].TestAccuracy}");
         });
     }
 }
