@@ -7,15 +7,8 @@ namespace Functional.Tests;
 /// </summary>
 public class AutogradSemanticsTests
 {
-    private static void AssertClose(float[] expected, Tensor? actual, float tol = 1e-4f)
-    {
-        Assert.NotNull(actual);
-        var got = actual!.ToArray();
-        Assert.Equal(expected.Length, got.Length);
-        for (int i = 0; i < expected.Length; i++)
-            Assert.True(Math.Abs(expected[i] - got[i]) <= tol * Math.Max(1f, Math.Abs(expected[i])),
-                        $"element {i}: expected {expected[i]}, got {got[i]} (tensor {actual})");
-    }
+    private static void AssertClose(float[] expected, Tensor? actual, float tol = 1e-4f) =>
+        TensorAssert.Close(expected, actual, absolute: tol, relative: tol);
 
     private static Tensor Abc() => Tensor.From([1f, 2f, 3f], requiresGrad: true);
 

@@ -9,15 +9,8 @@ namespace Functional.Tests;
 /// </summary>
 public class NnTests
 {
-    private static void AssertClose(float[] expected, Tensor? actual, float rel = 1e-6f)
-    {
-        Assert.NotNull(actual);
-        var got = actual!.ToArray();
-        Assert.Equal(expected.Length, got.Length);
-        for (int i = 0; i < expected.Length; i++)
-            Assert.True(Math.Abs(expected[i] - got[i]) <= rel * Math.Abs(expected[i]) + 1e-7f,
-                        $"element {i}: expected {expected[i]:R}, got {got[i]:R} (tensor {actual})");
-    }
+    private static void AssertClose(float[] expected, Tensor? actual, float rel = 1e-6f) =>
+        TensorAssert.Close(expected, actual, absolute: 1e-7f, relative: rel);
 
     /// <summary>A model with a nested child, a Sequential, and a parameter of its own, registered in the constructor.</summary>
     private sealed class Net : Module

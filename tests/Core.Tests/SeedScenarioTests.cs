@@ -11,14 +11,8 @@ public class SeedScenarioTests
     // torch_reference.out, "exact float32 values (tolist)": s1 a.grad
     private static readonly float[] SigmoidGrad = [0.1966119259595871f, 0.10499362647533417f, 0.04517665505409241f];
 
-    private static void AssertClose(float[] expected, Tensor? actual, float tol = 1e-4f)
-    {
-        Assert.NotNull(actual);
-        var got = actual!.ToArray();
-        Assert.Equal(expected.Length, got.Length);
-        for (int i = 0; i < expected.Length; i++)
-            Assert.True(Math.Abs(expected[i] - got[i]) <= tol, $"element {i}: expected {expected[i]}, got {got[i]} (tensor {actual})");
-    }
+    private static void AssertClose(float[] expected, Tensor? actual, float tol = 1e-4f) =>
+        TensorAssert.Close(expected, actual, absolute: tol);
 
     private static Tensor Abc() => Tensor.From([1f, 2f, 3f], requiresGrad: true);
 
