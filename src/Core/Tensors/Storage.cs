@@ -6,8 +6,6 @@ internal abstract class Storage
     public abstract DType DType { get; }
     public abstract int Length { get; }
     public Device Device { get; } = Device.Cpu;
-
-    public static Storage<T> Allocate<T>(int length) where T : unmanaged => new(new T[length]);
 }
 
 /// <summary>A storage of elements of type <typeparamref name="T"/> (float, double or long).</summary>
