@@ -27,9 +27,12 @@ public sealed record TrainOptions(int Epochs = 5, int Batch = 64, float Lr = 1e-
 public sealed record EpochResult(int Epoch, double TrainLoss, double TestAccuracy, TimeSpan Time, double SamplesPerSecond);
 
 /// <summary>
-/// Trains the seed network (784→512→512→10 with ReLU, cross-entropy, Adam) on Fashion-MNIST. Deterministic for a seed:
-/// the weights come from <c>Generator(seed)</c> and epoch e's shuffle from its own generator, so a run resumed from the
-/// checkpoint of epoch e reaches the same weights, bit for bit, as an uninterrupted one.
+/// Trains the seed network (784→512→512→10 with ReLU, cross-entropy, Adam) on Fashion-MNIST. Deterministic for a seed,
+/// and the same random stream as PyTorch's reference script (bench/torch_train.py): one <c>Generator(seed)</c>
+/// (<c>torch.manual_seed(seed)</c>) gives the initial weights and then one permutation per epoch
+/// (<c>torch.randperm</c>), so the run starts from PyTorch's weights and sees PyTorch's batch order. A run resumed from
+/// the checkpoint of epoch e replays the generator past e permutations and reaches the same weights, bit for bit, as an
+/// uninterrupted one.
 /// </summary>
 public static class Train
 {
@@ -76,7 +79,8 @@ public static class Train
         if (o.Resume is not null && !File.Exists(o.Resume)) throw new FileNotFoundException($"--resume: no checkpoint at {o.Resume}.", o.Resume);
         var (train, test, description) = LoadData(o);
         log.WriteLine(description);
-        var model = Network(new Generator(o.Seed));
+        var gen = new Generator(o.Seed);
+        var model = Network(gen);
         var optimizer = new Adam(model.Parameters(), lr: o.Lr);
         var lossFn = new CrossEntropyLoss();
         int start = 0;
@@ -86,13 +90,14 @@ public static class Train
             log.WriteLine(start >= o.Epochs
                 ? $"{o.Resume} already holds {start} epochs (--epochs {o.Epochs}): nothing to train."
                 : $"Resumed from {o.Resume} after epoch {start}.");
+            for (int e = 0; e < Math.Min(start, o.Epochs); e++) Tensor.Randperm(train.Count, gen);   // the shuffles of the epochs done
         }
 
         var losses = new List<double>();
         var results = new List<EpochResult>();
         for (int epoch = start; epoch < o.Epochs; epoch++)
         {
-            var loader = new DataLoader(train, o.Batch, shuffle: true, gen: EpochGenerator(o.Seed, epoch));
+            var loader = new DataLoader(train, o.Batch, shuffle: true, gen: gen);
             var watch = Stopwatch.StartNew();
             double sum = 0;
             int seen = 0;
@@ -161,8 +166,6 @@ public static class Train
         model.Train(training);
         return (double)correct / data.Count;
     }
-
-    private static Generator EpochGenerator(int seed, int epoch) => new(((long)seed << 20) + epoch + 1);
 
     private static string DataIdentity(TensorDataset train, TensorDataset test) =>
         string.Create(CultureInfo.InvariantCulture, $"{train.Count} training and {test.Count} test images");

@@ -116,4 +116,21 @@ public class TrainTests
             Assert.True(epochs[1].TestAccuracy > 0.4, $"accuracy {epochs[1].TestAccuracy}");
         });
     }
+
+    [Fact]
+    public void The_first_steps_follow_PyTorch_from_the_same_seed()
+    {
+        // Reference/torch_random.py: torch.manual_seed(0), the seed network, Adam(1e-3), batch 64 over the first 320
+        // shipped training images. The same seed gives the same initial weights and batch order (GeneratorTests), so
+        // only float rounding differs; PyTorch with two BLAS libraries differs from itself by 1e-7 here.
+        InTempDir(dir =>
+        {
+            var o = new TrainOptions(Epochs: 1, Batch: 64, DataDir: Data.FashionMnist.FindDataDirectory(), Seed: 0,
+                                     Curve: Path.Combine(dir, "loss.svg"), TrainLimit: 320);
+            var (_, epochs) = Train.Run(o, TextWriter.Null);
+            const double torchMeanLoss = 2.0932683467864992;   // mean of the 5 step losses
+            Assert.True(Math.Abs(epochs[0].TrainLoss - torchMeanLoss) < 1e-5, $"train loss {epochs[0].TrainLoss:R}, PyTorch {torchMeanLoss:R}");
+            Assert.InRange(epochs[0].TestAccuracy * 2000, 996, 1000);   // PyTorch: 998 of 2000 (±2 for argmax near-ties)
+        });
+    }
 }

@@ -4,7 +4,7 @@ namespace Functional.Data;
 
 /// <summary>
 /// Iterates over a dataset in batches (<c>torch.utils.data.DataLoader(dataset, batch_size, shuffle, generator,
-/// drop_last)</c>). Each enumeration is one epoch: with <c>shuffle</c> it draws a fresh permutation (Fisher–Yates)
+/// drop_last)</c>). Each enumeration is one epoch: with <c>shuffle</c> it draws a fresh permutation (<c>torch.randperm</c>)
 /// from the generator, so epochs differ from each other but the whole sequence is fixed by the generator's seed.
 /// The last batch is smaller when the batch size does not divide the dataset, unless <c>dropLast</c>.
 /// </summary>
@@ -49,20 +49,18 @@ public sealed class DataLoader : IEnumerable<(Tensor Input, Tensor Target)>
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    /// <summary>The order of the sample indices for the next epoch: 0..n-1, or a Fisher–Yates shuffle of it.</summary>
+    /// <summary>The order of the sample indices for the next epoch: 0..n-1, or <c>torch.randperm(n, generator=gen)</c>'s
+    /// permutation when shuffling.</summary>
     private int[] Order()
     {
         int n = Dataset.Count;
+        if (Shuffle)
+        {
+            var gen = _gen ?? Generator.Default;
+            lock (gen) return gen.Permutation(n);
+        }
         var order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
-        if (!Shuffle) return order;
-        var gen = _gen ?? Generator.Default;
-        lock (gen)
-            for (int i = n - 1; i > 0; i--)
-            {
-                int j = gen.NextInt(i + 1);
-                (order[i], order[j]) = (order[j], order[i]);
-            }
         return order;
     }
 

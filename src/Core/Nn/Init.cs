@@ -16,11 +16,25 @@ public static class Init
         if (!(low <= high))
             throw new ArgumentOutOfRangeException(nameof(high), $"Uniform_ expects low <= high, but got low={low} and high={high}.");
         gen ??= Generator.Default;
-        var values = new double[tensor.NumElements];
+        Tensor values;
         lock (gen)
-            for (int i = 0; i < values.Length; i++) values[i] = low + (high - low) * gen.NextDouble();
+        {
+            // PyTorch's uniform_ casts the bounds to the tensor's dtype and draws in it (Note [PyTorch-compatible random streams]).
+            if (tensor.DType == DType.Float64)
+            {
+                var v = new double[tensor.NumElements];
+                gen.FillUniform(v, low, high);
+                values = Tensor.From(v, tensor.Shape.ToArray());
+            }
+            else
+            {
+                var v = new float[tensor.NumElements];
+                gen.FillUniform(v, (float)low, (float)high);
+                values = Tensor.From(v, tensor.Shape.ToArray());
+            }
+        }
         using (Autograd.NoGrad())
-            return tensor.Copy_(Tensor.From(values, tensor.Shape.ToArray()));
+            return tensor.Copy_(values);
     }
 
     /// <summary>

@@ -79,10 +79,10 @@ public partial class Tensor
     /// <summary>A tensor of <paramref name="like"/>'s shape and dtype filled with ones (<c>torch.ones_like</c>).</summary>
     public static Tensor OnesLike(Tensor like) => CpuKernels.Full(like._shape, like.DType, 1);
 
-    /// <summary>Standard normal Float32 samples (<c>torch.randn</c>) from <paramref name="gen"/> (a fixed default seed if null).</summary>
+    /// <summary>Standard normal Float32 samples (<c>torch.randn</c>) from <paramref name="gen"/> (PyTorch's default seed if null).</summary>
     public static Tensor Randn(int[] shape, Generator? gen = null) => Random(shape, gen ?? Generator.Default, normal: true);
 
-    /// <summary>Uniform [0, 1) Float32 samples (<c>torch.rand</c>) from <paramref name="gen"/> (a fixed default seed if null).</summary>
+    /// <summary>Uniform [0, 1) Float32 samples (<c>torch.rand</c>) from <paramref name="gen"/> (PyTorch's default seed if null).</summary>
     public static Tensor Rand(int[] shape, Generator? gen = null) => Random(shape, gen ?? Generator.Default, normal: false);
 
     private static Tensor Random(int[] shape, Generator gen, bool normal)
@@ -90,8 +90,29 @@ public partial class Tensor
         var dims = new Shape(shape).Dims;
         var data = new float[Shape.Product(dims)];
         lock (gen)
-            for (int i = 0; i < data.Length; i++) data[i] = (float)(normal ? gen.NextNormal() : gen.NextDouble());
+        {
+            if (!normal) gen.FillUniform(data, 0f, 1f);
+            else
+            {
+                var d = new double[data.Length];
+                gen.FillNormal(d, float32: true);
+                for (int i = 0; i < d.Length; i++) data[i] = (float)d[i];
+            }
+        }
         return FromStorage(new Storage<float>(data), dims);
+    }
+
+    /// <summary>A random permutation of 0..n-1 as an Int64 tensor (<c>torch.randperm(n)</c>; with the same seed, the same
+    /// permutation as PyTorch's CPU generator) from <paramref name="gen"/> (PyTorch's default seed if null).</summary>
+    public static Tensor Randperm(int n, Generator? gen = null)
+    {
+        if (n < 0) throw new ArgumentOutOfRangeException(nameof(n), $"Randperm needs n >= 0, got {n}.");
+        gen ??= Generator.Default;
+        int[] p;
+        lock (gen) p = gen.Permutation(n);
+        var data = new long[n];
+        for (int i = 0; i < n; i++) data[i] = p[i];
+        return FromStorage(new Storage<long>(data), [n]);
     }
 
     /// <summary>The Int64 tensor [0, 1, ..., n-1] (<c>torch.arange(n)</c>).</summary>
