@@ -216,8 +216,8 @@ internal static class Engine
     /// <summary>Sums a gradient back to a broadcast input's shape and casts it to the input's dtype.</summary>
     private static Tensor Conform(Tensor g, FunctionNode fn, int j)
     {
-        if (fn.InputShapes[j] is { } shape && !g._shape.AsSpan().SequenceEqual(shape)) g = g.SumToShape(shape);
-        if (g.DType != fn.InputDTypes[j]) g = g.To(fn.InputDTypes[j]);
+        if (fn.InputShapes?[j] is { } shape && !g._shape.AsSpan().SequenceEqual(shape)) g = g.SumToShape(shape);
+        if (fn.InputDTypes is { } dtypes && g.DType != dtypes[j]) g = g.To(dtypes[j]);
         return g;
     }
 

@@ -34,33 +34,52 @@ internal static class Graph
                                 Tensor?[]? save = null, bool saveOutput = false, bool savesScalars = false)
     {
         if (!ShouldRecord(inputs)) return result;
-        return Attach(result, name, inputs, rule, save, saveOutput, savesScalars, rebase: null);
+        return Attach(result, name, inputs, rule, save, saveOutput, savesScalars, rebase: null, fresh: IsFresh(result, inputs));
     }
 
-    /// <summary>Builds the node and the output handle that shares <paramref name="result"/>'s storage. Callers have
-    /// checked <see cref="ShouldRecord"/>.</summary>
+    /// <summary>Whether a kernel's result is a handle nobody else has seen yet (not an input passed through, no
+    /// autograd state), so the node can be attached to it instead of to a copy of it.</summary>
+    private static bool IsFresh(Tensor result, Tensor[] inputs)
+    {
+        if (result._gradFn is not null || result.HasAutogradState) return false;
+        foreach (var x in inputs) if (ReferenceEquals(x, result)) return false;
+        return true;
+    }
+
+    /// <summary>Builds the node and the output handle that shares <paramref name="result"/>'s storage: the result
+    /// itself when it is <paramref name="fresh"/> (a kernel's new handle), else a new handle. Callers have checked
+    /// <see cref="ShouldRecord"/>.</summary>
     internal static Tensor Attach(Tensor result, string name, Tensor[] inputs, BackwardRule rule,
-                                  Tensor?[]? save, bool saveOutput, bool savesScalars, AutogradMeta? rebase)
+                                  Tensor?[]? save, bool saveOutput, bool savesScalars, AutogradMeta? rebase, bool fresh = false)
     {
         var next = new Node?[inputs.Length];
-        var shapes = new int[]?[inputs.Length];
-        var dtypes = new DType[inputs.Length];
+        int[]?[]? shapes = null;   // only where an input's shape or dtype differs from the output's (the engine conforms those)
+        DType[]? dtypes = null;
         for (int i = 0; i < inputs.Length; i++)
         {
             var x = inputs[i];
-            dtypes[i] = x.DType;
+            if (x.DType != result.DType) (dtypes ??= NewDTypes(inputs))[i] = x.DType;
             if (!x.RequiresGrad) continue;
             next[i] = x._gradFn ?? Engine.AccumulatorOf(x);
-            shapes[i] = x._shape;
+            if (!x._shape.AsSpan().SequenceEqual(result._shape)) (shapes ??= new int[]?[inputs.Length])[i] = x._shape;
         }
-        var saved = new SavedTensor?[save?.Length ?? 0];
+        var saved = save is null ? [] : new SavedTensor?[save.Length];
         for (int i = 0; i < saved.Length; i++)
             if (save![i] is { } t) saved[i] = new SavedTensor(t, t._gradFn?.Name);
         var node = new FunctionNode(name, next, rule, saved, savesScalars, shapes, dtypes);
-        var output = new Tensor(result._storage, result._offset, result._shape, result._strides, result._version, node,
-                                viewBase: result._viewBase);
+        Tensor output;
+        if (fresh) { result._gradFn = node; output = result; }
+        else output = new Tensor(result._storage, result._offset, result._shape, result._strides, result._version, node,
+                                 viewBase: result._viewBase);
         if (rebase is not null) output._meta.RetainsGrad = rebase.RetainsGrad;
         if (saveOutput) node.SaveOutput(output);
         return output;
+    }
+
+    private static DType[] NewDTypes(Tensor[] inputs)
+    {
+        var d = new DType[inputs.Length];
+        for (int i = 0; i < d.Length; i++) d[i] = inputs[i].DType;
+        return d;
     }
 }

@@ -68,13 +68,14 @@ internal sealed class FunctionNode : Node
     private readonly SavedTensor?[] _saved;
     private SavedTensor? _savedOutput;
     private readonly bool _savesScalars;
-    internal readonly int[]?[] InputShapes;   // per input that needs a gradient, for the engine's sum-to-shape
-    internal readonly DType[] InputDTypes;
+    internal readonly int[]?[]? InputShapes;  // per input that needs a gradient and differs from the output's shape
+                                              // (the engine sums to it); null when none does
+    internal readonly DType[]? InputDTypes;   // every input's dtype when one differs from the output's (the engine casts); else null
     internal AutogradMeta? OutputMeta;         // hooks and retained grad of the handle this node produced
     private bool _released;
 
     public FunctionNode(string name, Node?[] next, BackwardRule rule, SavedTensor?[] saved, bool savesScalars,
-                        int[]?[] inputShapes, DType[] inputDTypes) : base(name, next)
+                        int[]?[]? inputShapes, DType[]? inputDTypes) : base(name, next)
     {
         _rule = rule;
         _saved = saved;

@@ -52,6 +52,7 @@ public readonly struct Shape : IEquatable<Shape>
     /// <summary>Row-major (C-contiguous) strides for <paramref name="dims"/>.</summary>
     internal static int[] ContiguousStrides(int[] dims)
     {
+        if (dims.Length == 0) return dims;   // shape and strides of a 0-d tensor: the same (immutable) empty array
         var s = new int[dims.Length];
         int acc = 1;
         for (int i = dims.Length - 1; i >= 0; i--) { s[i] = acc; acc *= Math.Max(dims[i], 1); }

@@ -5,7 +5,7 @@ internal abstract class Storage
 {
     public abstract DType DType { get; }
     public abstract int Length { get; }
-    public Device Device { get; } = Device.Cpu;
+    public Device Device => Device.Cpu;
 }
 
 /// <summary>A storage of elements of type <typeparamref name="T"/> (float, double or long).</summary>
@@ -13,11 +13,13 @@ internal sealed class Storage<T>(T[] data) : Storage where T : unmanaged
 {
     public readonly T[] Data = data;
 
-    public override DType DType { get; } =
+    private static readonly DType Kind =
         typeof(T) == typeof(float) ? DType.Float32 :
         typeof(T) == typeof(double) ? DType.Float64 :
         typeof(T) == typeof(long) ? DType.Int64 :
         throw new NotSupportedException($"No dtype for {typeof(T)}.");
+
+    public override DType DType => Kind;
 
     public override int Length => Data.Length;
 }

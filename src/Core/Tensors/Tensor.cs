@@ -19,8 +19,8 @@ public partial class Tensor
     internal readonly int[] _shape;
     internal readonly int[] _strides;
     internal readonly VersionCounter _version;
-    internal readonly Node? _gradFn;
-    internal readonly AutogradMeta _meta;
+    internal Node? _gradFn;                   // set once, in the constructor or by Graph.Attach before the handle escapes
+    private AutogradMeta? _autograd;          // created on first need: most tensors never need one
     internal readonly Tensor? _viewBase;      // the non-view tensor whose storage this view aliases
     internal readonly bool _isContiguous;
     private readonly int _rebasesAtCreation;  // for views: see VersionCounter.Rebases
@@ -34,11 +34,26 @@ public partial class Tensor
         _strides = strides;
         _version = version;
         _gradFn = gradFn;
-        _meta = new AutogradMeta { RequiresGrad = gradFn is null && requiresGrad };
+        if (gradFn is null && requiresGrad) _autograd = new AutogradMeta { RequiresGrad = true };
         _viewBase = viewBase;
         _isContiguous = ComputeContiguous(shape, strides);
         _rebasesAtCreation = version.Rebases;
-        if (gradFn is FunctionNode fn) fn.OutputMeta = _meta;
+    }
+
+    internal bool HasAutogradState => _autograd is not null;
+
+    /// <summary>This handle's autograd state, created on first use. A non-leaf's node points at it (for hooks and
+    /// retained grads), so the engine finds it from the graph.</summary>
+    internal AutogradMeta _meta
+    {
+        get
+        {
+            if (_autograd is { } m) return m;
+            var created = new AutogradMeta();
+            if (Interlocked.CompareExchange(ref _autograd, created, null) is { } raced) return raced;
+            if (_gradFn is FunctionNode fn) fn.OutputMeta = created;
+            return created;
+        }
     }
 
     /// <summary>A new leaf that aliases <paramref name="source"/>'s storage and version counter (for <c>Parameter</c>).</summary>
@@ -107,11 +122,11 @@ public partial class Tensor
     public bool IsLeaf => _gradFn is null;
 
     /// <summary>Whether gradients flow to (a leaf) or through (a non-leaf) this tensor (<c>t.requires_grad</c>).</summary>
-    public bool RequiresGrad => _gradFn is not null || _meta.RequiresGrad;
+    public bool RequiresGrad => _gradFn is not null || (_autograd?.RequiresGrad ?? false);
 
     /// <summary>Whether an in-place op or <see cref="Detach_"/> superseded this handle. Its values stay readable;
     /// recording an op with it throws <see cref="SupersededTensorException"/>.</summary>
-    public bool IsSuperseded => _meta.SupersededBy is not null;
+    public bool IsSuperseded => _autograd?.SupersededBy is not null;
 
     /// <summary>Whether this is a view that shares storage with another tensor it was derived from (<c>t._is_view()</c>).</summary>
     public bool IsView => _viewBase is not null;
@@ -242,7 +257,7 @@ public partial class Tensor
     /// storage a new history), and a view taken before such an op. Called with grad mode on.</summary>
     internal void CheckNotSuperseded(bool recording = true)
     {
-        if (_meta.SupersededBy is { } by && (recording || _meta.HistoryRewritten))
+        if (_autograd is { SupersededBy: { } by } m && (recording || m.HistoryRewritten))
             throw new SupersededTensorException(
                 $"This tensor ({Describe()}) was superseded by {by}: that call returned a new handle with the updated " +
                 "history, and this one must not be used in recorded ops or as the root of a backward any more. Use the handle it returned " +
