@@ -28,13 +28,13 @@ internal static class Graph
     /// <param name="rule">The backward rule, written with Tensor ops.</param>
     /// <param name="save">Tensors the rule reads, checked for in-place modification at backward (null entries: not needed).</param>
     /// <param name="saveOutput">Whether the rule reads the output.</param>
-    /// <param name="savesScalars">Whether the rule reads scalars captured from the forward (PyTorch saves those as
-    /// wrapped tensors, so its graph cannot be walked twice either).</param>
+    /// <param name="scalar">A scalar argument the rule reads (<see cref="SavedValues.Scalar"/>). PyTorch saves those as
+    /// wrapped tensors, so such a graph cannot be walked twice without retainGraph either.</param>
     public static Tensor Record(Tensor result, string name, Tensor[] inputs, BackwardRule rule,
-                                Tensor?[]? save = null, bool saveOutput = false, bool savesScalars = false)
+                                Tensor?[]? save = null, bool saveOutput = false, double? scalar = null)
     {
         if (!ShouldRecord(inputs)) return result;
-        return Attach(result, name, inputs, rule, save, saveOutput, savesScalars, rebase: null, fresh: IsFresh(result, inputs));
+        return Attach(result, name, inputs, rule, save, saveOutput, scalar, rebase: null, fresh: IsFresh(result, inputs));
     }
 
     /// <summary>Whether a kernel's result is a handle nobody else has seen yet (not an input passed through, no
@@ -50,7 +50,7 @@ internal static class Graph
     /// itself when it is <paramref name="fresh"/> (a kernel's new handle), else a new handle. Callers have checked
     /// <see cref="ShouldRecord"/>.</summary>
     internal static Tensor Attach(Tensor result, string name, Tensor[] inputs, BackwardRule rule,
-                                  Tensor?[]? save, bool saveOutput, bool savesScalars, AutogradMeta? rebase, bool fresh = false)
+                                  Tensor?[]? save, bool saveOutput, double? scalar, AutogradMeta? rebase, bool fresh = false)
     {
         var next = new Node?[inputs.Length];
         int[]?[]? shapes = null;   // only where an input's shape or dtype differs from the output's (the engine conforms those)
@@ -66,7 +66,7 @@ internal static class Graph
         var saved = save is null ? [] : new SavedTensor?[save.Length];
         for (int i = 0; i < saved.Length; i++)
             if (save![i] is { } t) saved[i] = new SavedTensor(t, t._gradFn?.Name);
-        var node = new FunctionNode(name, next, rule, saved, savesScalars, shapes, dtypes);
+        var node = new FunctionNode(name, next, rule, saved, scalar, shapes, dtypes);
         Tensor output;
         if (fresh) { result._gradFn = node; output = result; }
         else output = new Tensor(result._storage, result._offset, result._shape, result._strides, result._version, node,

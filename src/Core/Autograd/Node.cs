@@ -49,13 +49,15 @@ public sealed class AccumulateGrad : Node
 }
 
 /// <summary>The values a backward rule reads: the unpacked saved tensors and, if saved, the op's output.</summary>
-internal readonly struct SavedValues(Tensor?[] inputs, Tensor? output, Node?[] next)
+internal readonly struct SavedValues(Tensor?[] inputs, Tensor? output, Node?[] next, double scalar)
 {
     /// <summary>Saved tensor <paramref name="i"/> (in the order given to Graph.Record); null where the op chose not to save it.</summary>
     public Tensor this[int i] => inputs[i]!;
     /// <summary>Whether input <paramref name="i"/> of the op needs a gradient (rules may skip the others).</summary>
     public bool NeedsGrad(int i) => next[i] is not null;
     public Tensor Output => output ?? throw new InvalidOperationException("This op did not save its output.");
+    /// <summary>The scalar argument the op saved (Graph.Record's <c>scalar</c>), e.g. the factor of <c>x * 3</c>.</summary>
+    public double Scalar => scalar;
 }
 
 /// <summary>A backward rule: the gradient of the output in, one gradient per input out (null = zero / not needed).</summary>
@@ -67,26 +69,26 @@ internal sealed class FunctionNode : Node
     private readonly BackwardRule _rule;
     private readonly SavedTensor?[] _saved;
     private SavedTensor? _savedOutput;
-    private readonly bool _savesScalars;
+    private readonly double? _scalar;
     internal readonly int[]?[]? InputShapes;  // per input that needs a gradient and differs from the output's shape
                                               // (the engine sums to it); null when none does
     internal readonly DType[]? InputDTypes;   // every input's dtype when one differs from the output's (the engine casts); else null
     internal AutogradMeta? OutputMeta;         // hooks and retained grad of the handle this node produced
     private bool _released;
 
-    public FunctionNode(string name, Node?[] next, BackwardRule rule, SavedTensor?[] saved, bool savesScalars,
+    public FunctionNode(string name, Node?[] next, BackwardRule rule, SavedTensor?[] saved, double? scalar,
                         int[]?[]? inputShapes, DType[]? inputDTypes) : base(name, next)
     {
         _rule = rule;
         _saved = saved;
-        _savesScalars = savesScalars;
+        _scalar = scalar;
         InputShapes = inputShapes;
         InputDTypes = inputDTypes;
     }
 
     internal void SaveOutput(Tensor output) => _savedOutput = new SavedTensor(output, Name);
 
-    private bool HasSavedState => _saved.Length > 0 || _savedOutput is not null || _savesScalars;
+    private bool HasSavedState => _saved.Length > 0 || _savedOutput is not null || _scalar is not null;
 
     internal override void CheckCanRun()
     {
@@ -98,9 +100,9 @@ internal sealed class FunctionNode : Node
     public Tensor?[] Apply(Tensor grad)
     {
         CheckCanRun();
-        var inputs = new Tensor?[_saved.Length];
+        var inputs = _saved.Length == 0 ? [] : new Tensor?[_saved.Length];
         for (int i = 0; i < inputs.Length; i++) inputs[i] = _saved[i]?.Unpack(this);
-        var grads = _rule(grad, new SavedValues(inputs, _savedOutput?.Unpack(this), Next));
+        var grads = _rule(grad, new SavedValues(inputs, _savedOutput?.Unpack(this), Next, _scalar ?? 0));
         if (grads.Length != Next.Length)
             throw new InvalidOperationException($"{Name} returned {grads.Length} gradients for {Next.Length} inputs.");
         return grads;

@@ -77,7 +77,7 @@ public partial class Tensor
     {
         double p = exponent;
         return Graph.Record(CpuKernels.Scalar(this, p, BinaryOp.Pow, scalarFirst: false), "PowBackward0", [this],
-            (g, s) => [p == 0 ? ZerosLike(s[0]) : g * (s[0].Pow((float)(p - 1)) * (float)p)], save: [this], savesScalars: true);
+            static (g, s) => [s.Scalar == 0 ? ZerosLike(s[0]) : g * (s[0].Pow((float)(s.Scalar - 1)) * (float)s.Scalar)], save: [this], scalar: p);
     }
 
     /// <summary>Elementwise power with a tensor exponent, broadcast (<c>a ** b</c>). The exponent's gradient is
@@ -115,10 +115,10 @@ public partial class Tensor
         Graph.Record(CpuKernels.Scalar(this, s, BinaryOp.Sub, true), "RsubBackward1", [this], static (g, _) => [-g]);
 
     private Tensor MulScalar(double s) =>
-        Graph.Record(CpuKernels.Scalar(this, s, BinaryOp.Mul, false), "MulBackward0", [this], (g, _) => [g * (float)s], savesScalars: true);
+        Graph.Record(CpuKernels.Scalar(this, s, BinaryOp.Mul, false), "MulBackward0", [this], static (g, v) => [g * (float)v.Scalar], scalar: s);
 
     private Tensor DivScalar(double s) =>
-        Graph.Record(CpuKernels.Scalar(this, s, BinaryOp.Div, false), "DivBackward0", [this], (g, _) => [g / (float)s], savesScalars: true);
+        Graph.Record(CpuKernels.Scalar(this, s, BinaryOp.Div, false), "DivBackward0", [this], static (g, v) => [g / (float)v.Scalar], scalar: s);
 
     /// <summary>Elementwise sum.</summary>
     public static Tensor operator +(Tensor a, Tensor b) => a.Add(b);

@@ -60,7 +60,7 @@ public partial class Tensor
 
     /// <summary>Multiplies by a scalar in place (<c>t.mul_(s)</c>).</summary>
     public Tensor Mul_(float value) =>
-        InPlace("Mul_", "MulBackward0", CpuKernels.Scalar(this, value, BinaryOp.Mul, false), [this], (g, _) => [g * value], savesScalars: true);
+        InPlace("Mul_", "MulBackward0", CpuKernels.Scalar(this, value, BinaryOp.Mul, false), [this], static (g, s) => [g * (float)s.Scalar], scalar: value);
 
     /// <summary>Divides by <paramref name="other"/> in place (<c>t.div_(other)</c>).</summary>
     public Tensor Div_(Tensor other)
@@ -73,7 +73,7 @@ public partial class Tensor
 
     /// <summary>Divides by a scalar in place (<c>t.div_(s)</c>).</summary>
     public Tensor Div_(float value) =>
-        InPlace("Div_", "DivBackward0", CpuKernels.Scalar(this, value, BinaryOp.Div, false), [this], (g, _) => [g / value], savesScalars: true);
+        InPlace("Div_", "DivBackward0", CpuKernels.Scalar(this, value, BinaryOp.Div, false), [this], static (g, s) => [g / (float)s.Scalar], scalar: value);
 
     /// <summary>Copies <paramref name="src"/> (broadcast, converted to this dtype) into this tensor (<c>t.copy_(src)</c>).</summary>
     public Tensor Copy_(Tensor src) => CopyInPlaceCore(src, "Copy_", allowRebase: true);
@@ -165,7 +165,7 @@ public partial class Tensor
     }
 
     private Tensor InPlace(string op, string nodeName, Tensor newValue, Tensor[] inputs, BackwardRule rule,
-                           Tensor?[]? save = null, bool saveOutput = false, bool savesScalars = false)
+                           Tensor?[]? save = null, bool saveOutput = false, double? scalar = null)
     {
         CheckNoInternalOverlap(op);
         bool record = Graph.ShouldRecord(inputs);
@@ -177,7 +177,7 @@ public partial class Tensor
             if (save is not null)
                 for (int i = 0; i < save.Length; i++)
                     if (ReferenceEquals(save[i], this)) save[i] = Clone();   // the old value, before the write
-            output = Graph.Attach(this, nodeName, inputs, rule, save, saveOutput: false, savesScalars, rebase: _meta);
+            output = Graph.Attach(this, nodeName, inputs, rule, save, saveOutput: false, scalar, rebase: _meta);
         }
         CpuKernels.CopyInto(this, newValue);
         _version.Bump();
