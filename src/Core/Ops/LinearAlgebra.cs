@@ -75,8 +75,8 @@ public partial class Tensor
             throw new DTypeMismatchException($"Linear: dtypes differ: input {input.Describe()}, weight {weight.Describe()}, bias {bias.Describe()}.");
         var wt = new Tensor(weight._storage, weight._offset, [weight._shape[1], weight._shape[0]], [weight._strides[1], weight._strides[0]], weight._version);
         var outShape = new[] { input._shape[0], weight._shape[0] };
-        var prod = CpuKernels.MatMul(input, wt, outShape);
-        var result = CpuKernels.Binary(prod, bias, BinaryOp.Add, outShape);
+        var result = CpuKernels.MatMul(input, wt, outShape);
+        CpuKernels.AddRowsInPlace(result, bias);   // PyTorch's addmm adds the bias into the product's buffer too
         return Graph.Record(result, "AddmmBackward0", [input, weight, bias], static (g, s) =>
             [s.NeedsGrad(0) ? g.MatMul(s[1]) : null,
              s.NeedsGrad(1) ? g.T.MatMul(s[0]) : null,

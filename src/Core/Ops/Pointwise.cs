@@ -33,7 +33,8 @@ public partial class Tensor
     /// <summary>Elementwise max(x, 0) (<c>torch.relu</c>); its gradient at 0 is 0, as in PyTorch.</summary>
     public Tensor Relu() =>
         Graph.Record(CpuKernels.Unary(this, UnaryOp.Relu), "ReluBackward0", [this],
-            static (g, s) => [g * CpuKernels.Compare(s.Output, 0, CompareOp.Gt)], saveOutput: true);
+            static (g, s) => [g.RequiresGrad ? g * CpuKernels.Compare(s.Output, 0, CompareOp.Gt) : CpuKernels.ReluGrad(g, s.Output)],
+            saveOutput: true);
 
     /// <summary>Replaces elements where <paramref name="mask"/> (a 0/1 constant of the result's shape) is 1 with
     /// <paramref name="value"/>; those elements get no gradient.</summary>

@@ -43,6 +43,39 @@ internal static partial class CpuKernels
         return Wrap(dst, (int[])x._shape.Clone());
     }
 
+    /// <summary>ReLU's backward in one pass: <paramref name="g"/> where <paramref name="output"/> &gt; 0, else 0
+    /// (<c>g * (output > 0)</c> without the mask). Not differentiable: for createGraph use the product.</summary>
+    public static Tensor ReluGrad(Tensor g, Tensor output) => g.DType switch
+    {
+        DType.Float32 => ReluGrad<float>(g, output),
+        DType.Float64 => ReluGrad<double>(g, output),
+        _ => throw NotForInt64("ReluBackward", g),
+    };
+
+    private static Tensor ReluGrad<T>(Tensor g, Tensor output) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var gs = g.ContiguousSpan<T>();
+        var o = output.ContiguousSpan<T>();
+        var dst = new T[gs.Length];
+        for (int i = 0; i < dst.Length; i++) dst[i] = o[i] > T.Zero ? gs[i] : T.Zero;
+        return Wrap(dst, (int[])output._shape.Clone());
+    }
+
+    /// <summary>Adds <paramref name="bias"/> [n] to every row of <paramref name="rows"/> [m, n] in place. Only for a
+    /// kernel's fresh, contiguous result that no handle has seen yet.</summary>
+    public static void AddRowsInPlace(Tensor rows, Tensor bias)
+    {
+        if (rows.DType == DType.Float64) AddRowsInPlace<double>(rows, bias);
+        else AddRowsInPlace<float>(rows, bias);
+    }
+
+    private static void AddRowsInPlace<T>(Tensor rows, Tensor bias) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var b = bias.ContiguousSpan<T>();
+        var d = rows.StorageOf<T>().Data.AsSpan(rows._offset, rows.NumElements);
+        for (int r = 0; r + b.Length <= d.Length; r += b.Length) TensorPrimitives.Add(d.Slice(r, b.Length), b, d.Slice(r, b.Length));
+    }
+
     /// <summary>A mask of x's shape and dtype: 1 where <c>x op value</c> holds, else 0. Never differentiated.</summary>
     public static Tensor Compare(Tensor x, double value, CompareOp op) => x.DType switch
     {
