@@ -686,4 +686,65 @@ public class AutogradSemanticsTests
         Assert.Equal("MmBackward0", y.GradFn!.Name);
         Assert.Equal("TBackward0", y.GradFn.NextFunctions[1]!.Name);
     }
+
+    // Note [Gradient Accumulation]: a gradient the walk created for one leaf alone is stored without a copy. Each
+    // test below writes into one stored gradient and checks that no other holder of a gradient sees the write.
+    private static void Bump(Tensor t) { using (Autograd.NoGrad()) t.Add_(100f); }
+
+    [Fact]
+    public void Leaves_fed_the_same_gradient_tensor_get_separate_grads()
+    {
+        var a = Tensor.From([1f, 2f], requiresGrad: true);
+        var b = Tensor.From([3f, 4f], requiresGrad: true);
+        (a + b).Backward(Tensor.From([1f, 1f]));   // AddBackward0 sends the seed itself to both
+        Bump(a.Grad!);
+        Assert.Equal([1f, 1f], b.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void A_users_seed_gradient_is_not_stored_as_a_grad()
+    {
+        var a = Tensor.From([1f, 2f], requiresGrad: true);
+        var seed = Tensor.From([5f, 6f]);
+        a.Backward(seed);   // a leaf as root: its gradient is the seed itself
+        Bump(a.Grad!);
+        Assert.Equal([5f, 6f], seed.ToArray());
+    }
+
+    [Fact]
+    public void A_retained_grad_and_a_leaf_grad_do_not_share_storage()
+    {
+        var a = Tensor.From([1f, 2f], requiresGrad: true);
+        var b = Tensor.From([3f, 4f], requiresGrad: true);
+        var h = (a * 2f).RetainGrad();
+        (h + b).Backward(Tensor.From([1f, 1f]));
+        Bump(b.Grad!);
+        Assert.Equal([1f, 1f], h.Grad!.ToArray());
+        Assert.Equal([2f, 2f], a.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void A_gradient_a_hook_saw_is_not_stored_as_the_grad()
+    {
+        var a = Tensor.From([1f, 2f], requiresGrad: true);
+        Tensor? seen = null;
+        using var _ = a.RegisterHook(g => { seen = g; return null; });
+        (a * 3f).Sum().Backward();
+        Bump(a.Grad!);
+        Assert.Equal([3f, 3f], seen!.ToArray());
+    }
+
+    [Fact]
+    public void Fresh_gradients_are_stored_and_accumulate_like_copies()
+    {
+        var a = Tensor.From([1f, 2f], requiresGrad: true);
+        var b = Tensor.From([3f, 4f], requiresGrad: true);
+        var loss = (a * 2f + b * 3f).Sum();
+        loss.Backward(retainGraph: true);
+        var first = a.Grad!;
+        loss.Backward();
+        Assert.Same(first, a.Grad);                // later backwards add into the stored accumulator
+        Assert.Equal([4f, 4f], a.Grad!.ToArray());
+        Assert.Equal([6f, 6f], b.Grad!.ToArray());
+    }
 }

@@ -13,6 +13,12 @@ namespace Functional;
 /// <summary>The backward engine behind <see cref="Tensor.Backward"/> and <see cref="Autograd.Grad"/>.</summary>
 internal static class Engine
 {
+    private static long _walks;
+    [ThreadStatic] private static long t_walk;
+
+    /// <summary>The id of the backward walk running on this thread, or 0.</summary>
+    internal static long CurrentWalk => t_walk;
+
     /// <summary>Runs backward from <paramref name="roots"/>. With <paramref name="inputs"/> it returns their
     /// gradients and touches no accumulator; without, it accumulates into leaves and returns null.</summary>
     public static Tensor?[]? Run(Tensor[] roots, Tensor?[] rootGrads, bool keepGraph, bool createGraph,
@@ -105,75 +111,95 @@ internal static class Engine
         for (int i = 0; i < rootNodes.Length; i++) AddTo(buffers, rootNodes[i], seeds[i]);
         var captured = inputs is null ? null : new Tensor?[inputs.Length];
         var leafGrads = new List<(AutogradMeta Meta, Tensor Grad)>();
+        var exposed = new HashSet<Storage>(ReferenceEqualityComparer.Instance);   // gradients someone else may hold
+        foreach (var s in seeds) exposed.Add(s._storage);
         var ready = new PriorityQueue<Node, long>();
         foreach (var r in rootNodes)
             if (deps[r] == 0 && !ready.UnorderedItems.Any(e => ReferenceEquals(e.Element, r))) ready.Enqueue(r, -r.Sequence);
 
-        using (GradMode.Set(createGraph))
+        long outerWalk = t_walk;
+        t_walk = Interlocked.Increment(ref _walks);
+        try
         {
-            while (ready.Count > 0)
+            using (GradMode.Set(createGraph))
             {
-                var node = ready.Dequeue();
-                buffers.Remove(node, out var grad);
-
-                if (node is AccumulateGrad acc)
+                while (ready.Count > 0)
                 {
-                    if (grad is null) continue;
-                    grad = RunHooks(acc.LeafMeta, grad);
-                    if (captureAt is not null)
+                    var node = ready.Dequeue();
+                    buffers.Remove(node, out var grad);
+
+                    if (node is AccumulateGrad acc)
                     {
-                        if (captureAt.TryGetValue(acc, out var idx)) foreach (var i in idx) captured![i] = grad;
+                        if (grad is null) continue;
+                        if (acc.LeafMeta.Hooks is not null) { exposed.Add(grad._storage); grad = RunHooks(acc.LeafMeta, grad); exposed.Add(grad._storage); }
+                        if (captureAt is not null)
+                        {
+                            if (captureAt.TryGetValue(acc, out var idx)) foreach (var i in idx) captured![i] = grad;
+                        }
+                        else leafGrads.Add((acc.LeafMeta, grad));
+                        continue;
                     }
-                    else leafGrads.Add((acc.LeafMeta, grad));
-                    continue;
-                }
 
-                var fn = (FunctionNode)node;
-                Tensor?[]? inputGrads = null;
-                if (grad is not null)
-                {
-                    if (fn.OutputMeta is { } meta)
+                    var fn = (FunctionNode)node;
+                    Tensor?[]? inputGrads = null;
+                    if (grad is not null)
                     {
-                        grad = RunHooks(meta, grad);
-                        if (meta.RetainsGrad && captureAt is null) leafGrads.Add((meta, grad));
+                        exposed.Add(grad._storage);   // a rule may pass it on (AddBackward0 sends it to both inputs)
+                        if (fn.OutputMeta is { } meta)
+                        {
+                            grad = RunHooks(meta, grad);
+                            exposed.Add(grad._storage);
+                            if (meta.RetainsGrad && captureAt is null) leafGrads.Add((meta, grad));
+                        }
+                        if (captureAt is not null && captureAt.TryGetValue(fn, out var idx))
+                            foreach (var i in idx) captured![i] = grad;
+                        if (RunsRule(fn, needed)) inputGrads = fn.Apply(grad);
                     }
-                    if (captureAt is not null && captureAt.TryGetValue(fn, out var idx))
-                        foreach (var i in idx) captured![i] = grad;
-                    if (RunsRule(fn, needed)) inputGrads = fn.Apply(grad);
-                }
-                if (inputGrads is not null && !keepGraph) fn.Release();   // only nodes that ran free their saved tensors
+                    if (inputGrads is not null && !keepGraph) fn.Release();   // only nodes that ran free their saved tensors
 
-                for (int j = 0; j < fn.Next.Length; j++)
+                    for (int j = 0; j < fn.Next.Length; j++)
+                    {
+                        var child = fn.Next[j];
+                        if (child is null) continue;
+                        var g = inputGrads?[j];
+                        if (g is not null && (needed is null || needed.Contains(child)))
+                            AddTo(buffers, child, Conform(g, fn, j));
+                        int left = deps[child] - 1;
+                        deps[child] = left;
+                        if (left == 0) ready.Enqueue(child, -child.Sequence);
+                    }
+                }
+
+                // ---- commit ----
+                if (captured is not null)
                 {
-                    var child = fn.Next[j];
-                    if (child is null) continue;
-                    var g = inputGrads?[j];
-                    if (g is not null && (needed is null || needed.Contains(child)))
-                        AddTo(buffers, child, Conform(g, fn, j));
-                    int left = deps[child] - 1;
-                    deps[child] = left;
-                    if (left == 0) ready.Enqueue(child, -child.Sequence);
+                    if (!allowUnused)
+                        for (int i = 0; i < captured.Length; i++)
+                            if (captured[i] is null)
+                                throw new AutogradException(
+                                    "One of the differentiated Tensors appears to not have been used in the graph. Set allow_unused=True if this is the desired behavior. " +
+                                    $"No gradient reached input {i} ({inputs![i].Describe()}); pass allowUnused: true to get null for it.");
+                    if (!createGraph)
+                        for (int i = 0; i < captured.Length; i++)
+                            if (captured[i] is { RequiresGrad: true } c) captured[i] = c.Detach();
+                    return captured;
                 }
+                var delivered = new Dictionary<Storage, int>(ReferenceEqualityComparer.Instance);
+                foreach (var (_, g) in leafGrads) delivered[g._storage] = delivered.GetValueOrDefault(g._storage) + 1;
+                foreach (var (meta, g) in leafGrads)
+                    Accumulate(meta, g, createGraph, owned: IsOwned(g, t_walk, exposed, delivered));
+                return null;
             }
-
-            // ---- commit ----
-            if (captured is not null)
-            {
-                if (!allowUnused)
-                    for (int i = 0; i < captured.Length; i++)
-                        if (captured[i] is null)
-                            throw new AutogradException(
-                                "One of the differentiated Tensors appears to not have been used in the graph. Set allow_unused=True if this is the desired behavior. " +
-                                $"No gradient reached input {i} ({inputs![i].Describe()}); pass allowUnused: true to get null for it.");
-                if (!createGraph)
-                    for (int i = 0; i < captured.Length; i++)
-                        if (captured[i] is { RequiresGrad: true } c) captured[i] = c.Detach();
-                return captured;
-            }
-            foreach (var (meta, g) in leafGrads) Accumulate(meta, g, createGraph);
-            return null;
         }
+        finally { t_walk = outerWalk; }
     }
+
+    /// <summary>Whether <paramref name="g"/> is a gradient this walk allocated and gave to one place only: its storage
+    /// is new in this walk, it covers that storage exactly, it never reached a rule or a hook, and no other accumulator
+    /// or retained grad receives it.</summary>
+    private static bool IsOwned(Tensor g, long walk, HashSet<Storage> exposed, Dictionary<Storage, int> delivered) =>
+        g._storage.Walk == walk && g._offset == 0 && g._isContiguous && g.NumElements == g._storage.Length &&
+        !exposed.Contains(g._storage) && delivered[g._storage] == 1;
 
     private static bool RunsRule(FunctionNode fn, HashSet<Node>? needed)
     {
@@ -238,17 +264,19 @@ internal static class Engine
     }
 
     // Note [Gradient Accumulation]
-    // The first gradient is stored as a fresh copy: the engine's tensor may be shared (an AddBackward0 sends
-    // one tensor to both inputs, a seed is the user's own tensor, a sum's gradient is a stride-0 expand).
+    // The first gradient is stored as a fresh copy when the engine's tensor may be shared (an AddBackward0 sends
+    // one tensor to both inputs, a seed is the user's own tensor, a sum's gradient is a stride-0 expand, a hook
+    // may keep what it saw). A gradient the walk allocated itself and handed to this leaf alone is stored as it
+    // is (see IsOwned): no copy of every weight gradient on every step (PyTorch steals such a buffer too).
     // Later gradients are added in place under no-grad (PyTorch's `grad += new`), so `Grad` stays the same
     // accumulator object; with createGraph they are added out of place so the sum keeps its graph.
     // Accumulation is locked per leaf: concurrent backward passes that share a leaf lose no update.
-    private static void Accumulate(AutogradMeta meta, Tensor g, bool createGraph)
+    private static void Accumulate(AutogradMeta meta, Tensor g, bool createGraph, bool owned)
     {
         lock (meta)
         {
             if (meta.Grad is null)
-                meta.Grad = createGraph ? g.Clone() : g.Detach().Clone();
+                meta.Grad = createGraph ? g.Clone() : owned ? g.Detach() : g.Detach().Clone();
             else if (createGraph)
                 meta.Grad = meta.Grad + g;
             else

@@ -6,6 +6,11 @@ internal abstract class Storage
     public abstract DType DType { get; }
     public abstract int Length { get; }
     public Device Device => Device.Cpu;
+
+    /// <summary>The backward walk running on this thread when the storage was allocated (0: none). The engine stores a
+    /// gradient it created itself, and handed to nobody else, as a leaf's Grad without copying it
+    /// (Note [Gradient Accumulation]).</summary>
+    public readonly long Walk = Engine.CurrentWalk;
 }
 
 /// <summary>A storage of elements of type <typeparamref name="T"/> (float, double or long).</summary>
