@@ -111,8 +111,6 @@ internal static class Engine
         for (int i = 0; i < rootNodes.Length; i++) AddTo(buffers, rootNodes[i], seeds[i]);
         var captured = inputs is null ? null : new Tensor?[inputs.Length];
         var leafGrads = new List<(AutogradMeta Meta, Tensor Grad)>();
-        var exposed = new HashSet<Storage>(ReferenceEqualityComparer.Instance);   // gradients someone else may hold
-        foreach (var s in seeds) exposed.Add(s._storage);
         var ready = new PriorityQueue<Node, long>();
         foreach (var r in rootNodes)
             if (deps[r] == 0 && !ready.UnorderedItems.Any(e => ReferenceEquals(e.Element, r))) ready.Enqueue(r, -r.Sequence);
@@ -131,7 +129,7 @@ internal static class Engine
                     if (node is AccumulateGrad acc)
                     {
                         if (grad is null) continue;
-                        if (acc.LeafMeta.Hooks is not null) { exposed.Add(grad._storage); grad = RunHooks(acc.LeafMeta, grad); exposed.Add(grad._storage); }
+                        if (acc.LeafMeta.Hooks is not null) { Expose(grad); grad = RunHooks(acc.LeafMeta, grad); Expose(grad); }
                         if (captureAt is not null)
                         {
                             if (captureAt.TryGetValue(acc, out var idx)) foreach (var i in idx) captured![i] = grad;
@@ -144,11 +142,11 @@ internal static class Engine
                     Tensor?[]? inputGrads = null;
                     if (grad is not null)
                     {
-                        exposed.Add(grad._storage);   // a rule may pass it on (AddBackward0 sends it to both inputs)
+                        Expose(grad);   // a rule may pass it on (AddBackward0 sends it to both inputs)
                         if (fn.OutputMeta is { } meta)
                         {
                             grad = RunHooks(meta, grad);
-                            exposed.Add(grad._storage);
+                            Expose(grad);
                             if (meta.RetainsGrad && captureAt is null) leafGrads.Add((meta, grad));
                         }
                         if (captureAt is not null && captureAt.TryGetValue(fn, out var idx))
@@ -187,7 +185,7 @@ internal static class Engine
                 var delivered = new Dictionary<Storage, int>(ReferenceEqualityComparer.Instance);
                 foreach (var (_, g) in leafGrads) delivered[g._storage] = delivered.GetValueOrDefault(g._storage) + 1;
                 foreach (var (meta, g) in leafGrads)
-                    Accumulate(meta, g, createGraph, owned: IsOwned(g, t_walk, exposed, delivered));
+                    Accumulate(meta, g, createGraph, owned: IsOwned(g, t_walk, delivered));
                 return null;
             }
         }
@@ -196,10 +194,16 @@ internal static class Engine
 
     /// <summary>Whether <paramref name="g"/> is a gradient this walk allocated and gave to one place only: its storage
     /// is new in this walk, it covers that storage exactly, it never reached a rule or a hook, and no other accumulator
-    /// or retained grad receives it.</summary>
-    private static bool IsOwned(Tensor g, long walk, HashSet<Storage> exposed, Dictionary<Storage, int> delivered) =>
-        g._storage.Walk == walk && g._offset == 0 && g._isContiguous && g.NumElements == g._storage.Length &&
-        !exposed.Contains(g._storage) && delivered[g._storage] == 1;
+    /// or retained grad receives it. (Only storages this walk allocated are marked, and no other thread can see them
+    /// before the walk ends, so the mark needs no lock.)</summary>
+    private static bool IsOwned(Tensor g, long walk, Dictionary<Storage, int> delivered) =>
+        g._storage.Walk == walk && !g._storage.Exposed && g._offset == 0 && g._isContiguous &&
+        g.NumElements == g._storage.Length && delivered[g._storage] == 1;
+
+    private static void Expose(Tensor g)
+    {
+        if (g._storage.Walk == t_walk) g._storage.Exposed = true;
+    }
 
     private static bool RunsRule(FunctionNode fn, HashSet<Node>? needed)
     {

@@ -11,6 +11,10 @@ internal abstract class Storage
     /// gradient it created itself, and handed to nobody else, as a leaf's Grad without copying it
     /// (Note [Gradient Accumulation]).</summary>
     public readonly long Walk = Engine.CurrentWalk;
+
+    /// <summary>Set by the walk that allocated this storage when it hands the gradient to a rule, a hook or a
+    /// retained grad: then it may be held elsewhere and a leaf gets a copy.</summary>
+    public bool Exposed;
 }
 
 /// <summary>A storage of elements of type <typeparamref name="T"/> (float, double or long).</summary>
