@@ -2,9 +2,11 @@
 # Runs the BenchmarkDotNet suite (bench/Functional.Bench) and the PyTorch reference (bench/torch_ref.py) back to back and
 # prints one table: each workload's time (or GFLOP/s), ours / PyTorch, and issue 5's target marked met / NOT MET.
 #
-#   bash bench/compare.sh [--full] [--skip-torch] [--skip-dotnet]
+#   bash bench/compare.sh [--full] [--skip-torch] [--skip-dotnet] [--skip-epoch]
 #     --full         BenchmarkDotNet's default job instead of the quick one (much longer, tighter error bars)
 #     --skip-torch   only our suite (no ratios);  --skip-dotnet: only PyTorch (no ratios)
+#     --skip-epoch   no epoch row: otherwise, when the full data set is in FASHION_MNIST (default
+#                    /usr/share/datasets/fashion-mnist), one epoch of `functional train` and of bench/torch_train.py
 #   Environment: PYTHON (default /usr/bin/python3, Debian's python3-torch); TORCH_MIN_TIME (seconds per PyTorch workload,
 #   default 1); TORCH_BLAS_DIR: a folder put first on LD_LIBRARY_PATH for the PyTorch run only (e.g. an unpacked
 #   libopenblas0-pthread's .../openblas-pthread, to compare with OpenBLAS without installing it system-wide).
@@ -13,13 +15,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-job=--quick run_torch=1 run_dotnet=1
+job=--quick run_torch=1 run_dotnet=1 run_epoch=1
 for a in "$@"; do
   case "$a" in
     --full) job=--full ;;
     --quick) job=--quick ;;
     --skip-torch) run_torch=0 ;;
     --skip-dotnet) run_dotnet=0 ;;
+    --skip-epoch) run_epoch=0 ;;
     -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "compare.sh: unknown argument $a" >&2; exit 2 ;;
   esac
@@ -47,6 +50,21 @@ if [ "$run_torch" = 1 ]; then
     cat "$art/torch.err" >&2
     echo "compare.sh: the PyTorch run failed" >&2
     exit 1
+  fi
+fi
+
+# One epoch on the full 60k set: the epoch time each side prints (training only, evaluation excluded).
+FASHION_MNIST="${FASHION_MNIST:-/usr/share/datasets/fashion-mnist}"
+if [ "$run_epoch" = 1 ] && { [ -e "$FASHION_MNIST/train-images-idx3-ubyte.gz" ] || [ -e "$FASHION_MNIST/train-images-idx3-ubyte" ]; }; then
+  echo "[3/3] one epoch of train on $FASHION_MNIST, both sides ... logs: $art/epoch-*.log" >&2
+  if [ "$run_dotnet" = 1 ]; then
+    dotnet run -c Release --project src/Cli -- train --epochs 1 --data "$FASHION_MNIST" --curve "$art/loss.svg" >"$art/epoch-ours.log" 2>&1 \
+      || { cat "$art/epoch-ours.log" >&2; echo "compare.sh: the train run failed" >&2; exit 1; }
+  fi
+  if [ "$run_torch" = 1 ] && "$PYTHON" -c "import torch" 2>/dev/null; then
+    LD_LIBRARY_PATH="${TORCH_BLAS_DIR:+$TORCH_BLAS_DIR${LD_LIBRARY_PATH:+:}}${LD_LIBRARY_PATH:-}" \
+      "$PYTHON" bench/torch_train.py --full --epochs 1 --data "$FASHION_MNIST" >"$art/epoch-torch.log" 2>&1 \
+      || { cat "$art/epoch-torch.log" >&2; echo "compare.sh: torch_train.py failed" >&2; exit 1; }
   fi
 fi
 
@@ -111,6 +129,18 @@ o = ours[bid]["median_ns"] / 1e3 if bid in ours else None
 t = ref[bid] / 1e3 if bid in ref else None
 r = o / t if o and t else None
 rows.append(("tiny-op chain [us/op]", o, t, r, "<= 0.20 (5x faster)", status(None if r is None else r <= 0.2)))
+
+import re
+def epoch_seconds(name):   # "epoch 1/1 ... time 12.34s" (ours) or "epoch 1: ... time 12.34s" (torch_train.py)
+    path = os.path.join(art, name)
+    if not os.path.exists(path):
+        return None
+    m = re.search(r"^epoch 1\b.*?time ([0-9.]+)s", open(path).read(), re.M)
+    return float(m.group(1)) if m else None
+o, t = epoch_seconds("epoch-ours.log"), epoch_seconds("epoch-torch.log")
+if o is not None or t is not None:
+    r = o / t if o and t else None
+    rows.append(("one epoch, 60k images [s]", o, t, r, "< 1.00 (faster)", status(None if r is None else r < 1)))
 
 def fmt(v, digits=3):
     return "n/a" if v is None else f"{v:#.{digits}g}" if v < 100 else f"{v:.1f}"

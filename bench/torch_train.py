@@ -1,14 +1,19 @@
 """PyTorch reference for `functional train`: the seed network 784-512-512-10 (ReLU), Adam(lr=1e-3), batch 64,
 cross-entropy, on Fashion-MNIST. Run with Debian's python3-torch: /usr/bin/python3 bench/torch_train.py [--full]
 Default split: the 10k test files, first 8,000 for training, last 2,000 for evaluation, 5 epochs.
---full: the 60k/10k set from /usr/share/datasets/fashion-mnist, 2 epochs. --seed N: torch.manual_seed(N) (default 0)."""
+--full: the 60k/10k set from /usr/share/datasets/fashion-mnist (or --data DIR), 2 epochs. --epochs N overrides the
+number of epochs. --seed N: torch.manual_seed(N) (default 0); `functional train --seed N` draws the same initial
+weights and batch order (its Generator is PyTorch's MT19937), so the two runs differ only by float rounding."""
 import gzip, struct, sys, time, os
 import numpy as np
 import torch
 import torch.nn as nn
 
 torch.set_num_threads(2)
-seed = int(sys.argv[sys.argv.index("--seed") + 1]) if "--seed" in sys.argv else 0
+def arg(name, default):
+    return sys.argv[sys.argv.index(name) + 1] if name in sys.argv else default
+
+seed = int(arg("--seed", 0))
 torch.manual_seed(seed)
 
 def idx(path):
@@ -21,7 +26,7 @@ def idx(path):
 full = "--full" in sys.argv
 root = os.path.dirname(os.path.abspath(__file__))
 if full:
-    d = "/usr/share/datasets/fashion-mnist"
+    d = arg("--data", "/usr/share/datasets/fashion-mnist")
     xtr, ytr = idx(f"{d}/train-images-idx3-ubyte.gz"), idx(f"{d}/train-labels-idx1-ubyte.gz")
     xte, yte = idx(f"{d}/t10k-images-idx3-ubyte.gz"), idx(f"{d}/t10k-labels-idx1-ubyte.gz")
     epochs = 2
@@ -30,6 +35,7 @@ else:
     x, y = idx(f"{d}/t10k-images-idx3-ubyte.gz"), idx(f"{d}/t10k-labels-idx1-ubyte.gz")
     xtr, ytr, xte, yte = x[:8000], y[:8000], x[8000:], y[8000:]
     epochs = 5
+epochs = int(arg("--epochs", epochs))
 
 def prep(x, y):
     return torch.tensor(x.reshape(len(x), -1), dtype=torch.float32) / 255.0, torch.tensor(y, dtype=torch.int64)
