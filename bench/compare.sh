@@ -39,6 +39,8 @@ if [ "$run_dotnet" = 1 ]; then
     echo "compare.sh: the BenchmarkDotNet run failed (log above: $art/dotnet.log)" >&2
     exit 1
   fi
+  dotnet run -c Release --no-build --project bench/Functional.Bench -- --steady 1000 >"$art/steady.log" 2>&1 \
+    || { cat "$art/steady.log" >&2; echo "compare.sh: the steady-state run failed" >&2; exit 1; }
 fi
 
 if [ "$run_torch" = 1 ]; then
@@ -168,6 +170,15 @@ for batch in (64, 256):
     if m and m["bytes"] is not None:
         print(f"  batch {batch}: {m['bytes'] / 2**20:.2f} MiB allocated, GCs per step gen0 {m['gc0']:.2f} / "
               f"gen1 {m['gc1']:.2f} / gen2 {m['gc2']:.2f}")
+steady = os.path.join(art, "steady.log")
+if os.path.exists(steady):
+    marks = [l.split() for l in open(steady) if l.startswith("steady ")]
+    if marks:
+        print("  live heap after a full GC, at training step " +
+              ", ".join(f"{int(m[1])}: {int(m[2]) / 2**20:.2f} MiB" for m in marks) +
+              f"; steps {marks[0][1]}-{marks[-1][1]}: {float(marks[-1][6]) / 2**20:.2f} MiB allocated per step, "
+              f"{(int(marks[-1][3]) - int(marks[0][3])) / (int(marks[-1][1]) - int(marks[0][1])):.2f} collections per step "
+              f"({int(marks[-1][5]) - int(marks[0][5])} of them gen 2, counting the forced ones)")
 m = ours.get("TinyOpChain")
 if m and m["bytes"] is not None:
     print(f"  tiny-op chain: {m['bytes']:.0f} B allocated per op")

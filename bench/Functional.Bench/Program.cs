@@ -20,12 +20,15 @@ namespace Functional.Bench;
 ///   --full    BenchmarkDotNet's default job (many iterations, tighter error bars, much longer)
 ///   --out-of-process  build and run each benchmark in its own process (BenchmarkDotNet's default toolchain);
 ///             without it the benchmarks run in this process (InProcessEmitToolchain), which needs no extra build.
+///   --steady N  instead of BenchmarkDotNet: N training steps and the live heap along the way (SteadyState).
 /// Everything else is BenchmarkDotNet's own (e.g. --filter '*Gemm*', --artifacts DIR). With no --filter, all run.
 /// </summary>
 public static class Program
 {
     public static int Main(string[] args)
     {
+        int steady = Array.IndexOf(args, "--steady");
+        if (steady >= 0) return SteadyState.Run(int.Parse(args[steady + 1], CultureInfo.InvariantCulture), Console.Out);
         var rest = new List<string>();
         bool full = false, outOfProcess = false;
         foreach (var a in args)
