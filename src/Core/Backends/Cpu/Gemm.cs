@@ -8,93 +8,64 @@ internal static partial class CpuKernels
     /// <summary>A strided 2-D matrix operand: element (i, k) is at Data[Offset + i*RowStride + k*ColStride].</summary>
     public readonly record struct Mat<T>(T[] Data, int Offset, int RowStride, int ColStride);
 
-    private const long ParallelThreshold = 1 << 18;   // multiply-adds below which threading costs more than it saves
+    private const long SmallWork = 2048;   // multiply-adds at or below which packing costs more than it saves
 
-    /// <summary>C[m,n] = A[m,k] @ B[k,n], C dense row-major at <paramref name="cOff"/>. A and B may be any strided views.</summary>
-    public static void Gemm<T>(int m, int n, int k, Mat<T> a, Mat<T> b, T[] c, int cOff) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// C[m,n] = A[m,k] @ B[k,n] (or C += A @ B when <paramref name="accumulate"/>), C dense row-major at
+    /// <paramref name="cOff"/>. A and B may be any strided views (transposed, sliced, broadcast); no copies are needed.
+    /// Runs on OpenBLAS or the managed packed GEMM, as <see cref="Blas.Provider"/> says.
+    /// </summary>
+    public static void Gemm<T>(int m, int n, int k, Mat<T> a, Mat<T> b, T[] c, int cOff, bool accumulate = false)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (m == 0 || n == 0) return;
-        if (k == 0) { c.AsSpan(cOff, m * n).Clear(); return; }
-        if (b.ColStride != 1 && !(b.RowStride == 1 && a.ColStride == 1))
+        if (k == 0)
         {
-            // B neither row- nor column-contiguous: pack it row-major once.
-            var packed = new T[k * n];
-            CopyStrided(b.Data, b.Offset, [b.RowStride, b.ColStride], packed, 0, [n, 1], [k, n]);
-            b = new Mat<T>(packed, 0, n, 1);
-        }
-        long work = (long)m * n * k;
-        bool dot = b.ColStride != 1;   // B is column-contiguous (e.g. W.T) and A rows are contiguous: dot products
-        if (work < ParallelThreshold || m < 8)
-        {
-            if (dot) GemmDot(0, m, n, k, a, b, c, cOff); else GemmRows(0, m, n, k, a, b, c, cOff);
+            if (!accumulate) c.AsSpan(cOff, m * n).Clear();
             return;
         }
-        int chunks = Math.Min(Environment.ProcessorCount * 2, (m + 3) / 4);
-        int per = ((m + chunks - 1) / chunks + 3) / 4 * 4;
-        Parallel.For(0, (m + per - 1) / per, ch =>
-        {
-            int i0 = ch * per, i1 = Math.Min(m, i0 + per);
-            if (dot) GemmDot(i0, i1, n, k, a, b, c, cOff); else GemmRows(i0, i1, n, k, a, b, c, cOff);
-        });
+        if (Blas.Provider == GemmProvider.OpenBlas) OpenBlas.Gemm(m, n, k, a, b, c, cOff, accumulate);
+        else if ((long)m * n * k <= SmallWork) GemmSmall(m, n, k, a, b, c, cOff, accumulate);
+        else if (n == 1 && a.ColStride == 1 && b.RowStride == 1) GemvDots(m, k, a, b, c, cOff, accumulate);
+        else if (m == 1 && b.ColStride == 1) GemvRows(n, k, a, b, c, cOff, accumulate);
+        else PackedGemm.Run(m, n, k, a, b, c, cOff, n, accumulate);
     }
 
-    /// <summary>Rows [i0, i1) of C with B row-contiguous: a 4-row by 2-vector register-blocked kernel.</summary>
-    private static void GemmRows<T>(int i0, int i1, int n, int k, Mat<T> a, Mat<T> b, T[] c, int cOff) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Tiny products: the textbook triple loop (no packing to amortise).</summary>
+    private static void GemmSmall<T>(int m, int n, int k, Mat<T> a, Mat<T> b, T[] c, int cOff, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int W = Vector<T>.Count;
-        var A = a.Data; var B = b.Data;
-        int i = i0;
-        for (; i + 4 <= i1; i += 4)
-        {
-            int ar0 = a.Offset + i * a.RowStride, ar1 = ar0 + a.RowStride, ar2 = ar1 + a.RowStride, ar3 = ar2 + a.RowStride;
-            int j = 0;
-            for (; j + 2 * W <= n; j += 2 * W)
-            {
-                Vector<T> c00 = Vector<T>.Zero, c01 = Vector<T>.Zero, c10 = Vector<T>.Zero, c11 = Vector<T>.Zero;
-                Vector<T> c20 = Vector<T>.Zero, c21 = Vector<T>.Zero, c30 = Vector<T>.Zero, c31 = Vector<T>.Zero;
-                int bp = b.Offset + j;
-                for (int p = 0, ap = 0; p < k; p++, bp += b.RowStride, ap += a.ColStride)
-                {
-                    var b0 = new Vector<T>(B, bp);
-                    var b1 = new Vector<T>(B, bp + W);
-                    var x0 = new Vector<T>(A[ar0 + ap]); c00 += x0 * b0; c01 += x0 * b1;
-                    var x1 = new Vector<T>(A[ar1 + ap]); c10 += x1 * b0; c11 += x1 * b1;
-                    var x2 = new Vector<T>(A[ar2 + ap]); c20 += x2 * b0; c21 += x2 * b1;
-                    var x3 = new Vector<T>(A[ar3 + ap]); c30 += x3 * b0; c31 += x3 * b1;
-                }
-                int cr = cOff + i * n + j;
-                c00.CopyTo(c, cr); c01.CopyTo(c, cr + W);
-                c10.CopyTo(c, cr + n); c11.CopyTo(c, cr + n + W);
-                c20.CopyTo(c, cr + 2 * n); c21.CopyTo(c, cr + 2 * n + W);
-                c30.CopyTo(c, cr + 3 * n); c31.CopyTo(c, cr + 3 * n + W);
-            }
-            if (j < n)
-                for (int r = 0; r < 4; r++) RowTail(i + r, j, n, k, a, b, c, cOff);
-        }
-        for (; i < i1; i++) RowTail(i, 0, n, k, a, b, c, cOff);
-    }
-
-    /// <summary>C[i, j0..n) by row axpys: C_i += A[i,p] * B_p.</summary>
-    private static void RowTail<T>(int i, int j0, int n, int k, Mat<T> a, Mat<T> b, T[] c, int cOff) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var row = c.AsSpan(cOff + i * n + j0, n - j0);
-        row.Clear();
-        for (int p = 0; p < k; p++)
-        {
-            T x = a.Data[a.Offset + i * a.RowStride + p * a.ColStride];
-            TensorPrimitives.MultiplyAdd(b.Data.AsSpan(b.Offset + p * b.RowStride + j0, n - j0), x, row, row);
-        }
-    }
-
-    /// <summary>Rows [i0, i1) of C where A's rows and B's columns are contiguous: C[i,j] = dot(A_i, B_:j).</summary>
-    private static void GemmDot<T>(int i0, int i1, int n, int k, Mat<T> a, Mat<T> b, T[] c, int cOff) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        for (int i = i0; i < i1; i++)
-        {
-            var ar = a.Data.AsSpan(a.Offset + i * a.RowStride, k);
+        T[] A = a.Data, B = b.Data;
+        for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++)
-                c[cOff + i * n + j] = TensorPrimitives.Dot(ar, b.Data.AsSpan(b.Offset + j * b.ColStride, k));
+            {
+                T s = accumulate ? c[cOff + i * n + j] : T.Zero;
+                int ap = a.Offset + i * a.RowStride, bp = b.Offset + j * b.ColStride;
+                for (int p = 0; p < k; p++, ap += a.ColStride, bp += b.RowStride) s += A[ap] * B[bp];
+                c[cOff + i * n + j] = s;
+            }
+    }
+
+    /// <summary>Matrix-vector (n = 1) with A's rows and B's column contiguous: one dot product per row.</summary>
+    private static void GemvDots<T>(int m, int k, Mat<T> a, Mat<T> b, T[] c, int cOff, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var x = b.Data.AsSpan(b.Offset, k);
+        for (int i = 0; i < m; i++)
+        {
+            T s = TensorPrimitives.Dot(a.Data.AsSpan(a.Offset + i * a.RowStride, k), x);
+            c[cOff + i] = accumulate ? c[cOff + i] + s : s;
         }
+    }
+
+    /// <summary>Vector-matrix (m = 1) with B's rows contiguous: C += A[0,p] · B[p,:] for each p.</summary>
+    private static void GemvRows<T>(int n, int k, Mat<T> a, Mat<T> b, T[] c, int cOff, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var row = c.AsSpan(cOff, n);
+        if (!accumulate) row.Clear();
+        for (int p = 0; p < k; p++)
+            TensorPrimitives.MultiplyAdd(b.Data.AsSpan(b.Offset + p * b.RowStride, n), a.Data[a.Offset + p * a.ColStride], row, row);
     }
 
     /// <summary>Batched matmul of a[..., m, k] and b[..., k, n] with broadcast batch dims; out has shape outShape.</summary>

@@ -1,0 +1,113 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Functional;
+
+/// <summary>
+/// The register-blocked micro-kernels of the packed GEMM (<see cref="PackedGemm"/>): each computes one MR×NR tile of C
+/// from an A micro-panel (kc steps of MR values, <c>a[p*MR + r]</c>) and a B micro-panel (kc steps of NR values,
+/// <c>b[p*NR + j]</c>), holding the whole tile in vector registers: per step one broadcast of A[r] per row and two vector
+/// loads of B, then 2·MR fused multiply-adds. Two shapes (<see cref="Tile"/>):
+/// <list type="bullet">
+/// <item>Vector512 (AVX-512): 8 rows × 2 vectors (8×32 floats or 8×16 doubles), 16 accumulators of 32 registers;</item>
+/// <item>Vector&lt;T&gt; (AVX2, SSE, NEON, or software): 6 rows × 2 vectors (6×16 floats on AVX2), 12 accumulators.</item>
+/// </list>
+/// The tile is stored to C (row stride <c>ldc</c>, columns contiguous), or added to it when <c>accumulate</c>.
+/// </summary>
+internal static unsafe class GemmKernels
+{
+    /// <summary>The micro-tile geometry: MR rows (broadcast from A) by NR columns (two vectors of B).</summary>
+    public readonly record struct TileShape(int MR, int NR, bool Wide);
+
+    /// <summary>Whether the Vector512 kernel is used (where Vector512 is hardware-accelerated). Tests turn it off to run
+    /// the portable kernel on AVX-512 machines too; it is read once per GEMM.</summary>
+    internal static bool UseVector512 { get; set; } = Vector512.IsHardwareAccelerated;
+
+    /// <summary>The tile shape used for element type <typeparamref name="T"/>.</summary>
+    public static TileShape Tile<T>() where T : unmanaged =>
+        UseVector512 ? new(8, 2 * Vector512<T>.Count, true) : new(6, 2 * Vector<T>.Count, false);
+
+    /// <summary>C[0..MR, 0..NR) (+)= Σ_p a[p*MR + r] · b[p*NR + j] with the process's tile shape.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Run<T>(bool wide, int kc, T* a, T* b, T* c, nint ldc, bool accumulate) where T : unmanaged
+    {
+        if (wide) Kernel8x2v512(kc, a, b, c, ldc, accumulate);
+        else Kernel6x2v(kc, a, b, c, ldc, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> Fma<T>(Vector512<T> x, Vector512<T> y, Vector512<T> acc) where T : unmanaged =>
+        typeof(T) == typeof(float)
+            ? Vector512.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), acc.AsSingle()).As<float, T>()
+            : Vector512.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), acc.AsDouble()).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<T> Fma<T>(Vector<T> x, Vector<T> y, Vector<T> acc) where T : unmanaged =>
+        typeof(T) == typeof(float)
+            ? Vector.MultiplyAddEstimate(x.As<T, float>(), y.As<T, float>(), acc.As<T, float>()).As<float, T>()
+            : Vector.MultiplyAddEstimate(x.As<T, double>(), y.As<T, double>(), acc.As<T, double>()).As<double, T>();
+
+    /// <summary>Stores (or adds) one accumulator to C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put<T>(Vector512<T> v, T* c, bool accumulate) where T : unmanaged =>
+        (accumulate ? v + Vector512.Load(c) : v).Store(c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put<T>(Vector<T> v, T* c, bool accumulate) where T : unmanaged =>
+        (accumulate ? v + Vector.Load(c) : v).Store(c);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel8x2v512<T>(int kc, T* a, T* b, T* c, nint ldc, bool accumulate) where T : unmanaged
+    {
+        int w = Vector512<T>.Count;
+        Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<T> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int p = 0; p < kc; p++, a += 8, b += 2 * w)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + w);
+            var x = Vector512.Create(a[0]); c00 = Fma(x, b0, c00); c01 = Fma(x, b1, c01);
+            x = Vector512.Create(a[1]); c10 = Fma(x, b0, c10); c11 = Fma(x, b1, c11);
+            x = Vector512.Create(a[2]); c20 = Fma(x, b0, c20); c21 = Fma(x, b1, c21);
+            x = Vector512.Create(a[3]); c30 = Fma(x, b0, c30); c31 = Fma(x, b1, c31);
+            x = Vector512.Create(a[4]); c40 = Fma(x, b0, c40); c41 = Fma(x, b1, c41);
+            x = Vector512.Create(a[5]); c50 = Fma(x, b0, c50); c51 = Fma(x, b1, c51);
+            x = Vector512.Create(a[6]); c60 = Fma(x, b0, c60); c61 = Fma(x, b1, c61);
+            x = Vector512.Create(a[7]); c70 = Fma(x, b0, c70); c71 = Fma(x, b1, c71);
+        }
+        Put(c00, c, accumulate); Put(c01, c + w, accumulate); c += ldc;
+        Put(c10, c, accumulate); Put(c11, c + w, accumulate); c += ldc;
+        Put(c20, c, accumulate); Put(c21, c + w, accumulate); c += ldc;
+        Put(c30, c, accumulate); Put(c31, c + w, accumulate); c += ldc;
+        Put(c40, c, accumulate); Put(c41, c + w, accumulate); c += ldc;
+        Put(c50, c, accumulate); Put(c51, c + w, accumulate); c += ldc;
+        Put(c60, c, accumulate); Put(c61, c + w, accumulate); c += ldc;
+        Put(c70, c, accumulate); Put(c71, c + w, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel6x2v<T>(int kc, T* a, T* b, T* c, nint ldc, bool accumulate) where T : unmanaged
+    {
+        int w = Vector<T>.Count;
+        Vector<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++, a += 6, b += 2 * w)
+        {
+            var b0 = Vector.Load(b);
+            var b1 = Vector.Load(b + w);
+            var x = new Vector<T>(a[0]); c00 = Fma(x, b0, c00); c01 = Fma(x, b1, c01);
+            x = new Vector<T>(a[1]); c10 = Fma(x, b0, c10); c11 = Fma(x, b1, c11);
+            x = new Vector<T>(a[2]); c20 = Fma(x, b0, c20); c21 = Fma(x, b1, c21);
+            x = new Vector<T>(a[3]); c30 = Fma(x, b0, c30); c31 = Fma(x, b1, c31);
+            x = new Vector<T>(a[4]); c40 = Fma(x, b0, c40); c41 = Fma(x, b1, c41);
+            x = new Vector<T>(a[5]); c50 = Fma(x, b0, c50); c51 = Fma(x, b1, c51);
+        }
+        Put(c00, c, accumulate); Put(c01, c + w, accumulate); c += ldc;
+        Put(c10, c, accumulate); Put(c11, c + w, accumulate); c += ldc;
+        Put(c20, c, accumulate); Put(c21, c + w, accumulate); c += ldc;
+        Put(c30, c, accumulate); Put(c31, c + w, accumulate); c += ldc;
+        Put(c40, c, accumulate); Put(c41, c + w, accumulate); c += ldc;
+        Put(c50, c, accumulate); Put(c51, c + w, accumulate);
+    }
+}

@@ -1,0 +1,135 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Functional;
+
+/// <summary>
+/// The managed GEMM, C = A·B (or C += A·B), structured as in GotoBLAS/BLIS:
+/// <code>
+/// for jc in n by NC:                      B block KC×NC, packed into NR-wide panels (lives in L3)
+///   for pc in k by KC:
+///     pack B[pc.., jc..]
+///     for ic in m by MC:                  A block MC×KC, packed into MR-tall panels (lives in L2)
+///       pack A[ic.., pc..]
+///       for jr in NC by NR:               one B micro-panel (stays in L1)
+///         for ir in MC by MR:             micro-kernel: an MR×NR tile of C in registers
+/// </code>
+/// Packing (<see cref="GemmPacking"/>) absorbs any strides or transposes of A and B, so callers pass views as they are.
+/// Edge tiles (m, n not multiples of MR, NR) run the kernel on zero-padded panels into a scratch tile whose valid
+/// part is then written to C. Pack buffers are per thread and reused, so a steady-state GEMM does not allocate them.
+/// Large products are split over the cores along N or M (whichever has more tiles); each part packs its own
+/// operands, so the parts never wait for each other.
+/// </summary>
+internal static unsafe class PackedGemm
+{
+    private const int KC = 256;          // depth of a packed block: a KC×NR micro-panel of B fills about 32 KiB of L1
+    private const int MC = 192;          // rows of A per packed block (a multiple of both kernels' MR)
+    private const int NC = 2048;         // columns of B per packed block
+    private const long ParallelWork = 1 << 20;   // multiply-adds below which a second thread costs more than it saves
+
+    /// <summary>C[m×n] (+)= A[m×k] · B[k×n]; C is row-major with row stride <paramref name="ldc"/>, A and B any strided views.</summary>
+    public static void Run<T>(int m, int n, int k, CpuKernels.Mat<T> a, CpuKernels.Mat<T> b, T[] c, int cOff, int ldc, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var tile = GemmKernels.Tile<T>();
+        int tilesM = (m + tile.MR - 1) / tile.MR, tilesN = (n + tile.NR - 1) / tile.NR;
+        int parts = (long)m * n * k < ParallelWork ? 1 : Math.Min(Environment.ProcessorCount, Math.Max(tilesM, tilesN));
+        if (parts <= 1)
+        {
+            Block(0, m, 0, n, k, a, b, c, cOff, ldc, accumulate, tile);
+            return;
+        }
+        // Split the dimension with more tiles, on tile boundaries; the other operand is packed by every part.
+        bool splitN = tilesN >= tilesM;
+        int tiles = splitN ? tilesN : tilesM, step = splitN ? tile.NR : tile.MR;
+        Parallel.For(0, parts, part =>
+        {
+            int lo = (int)((long)tiles * part / parts) * step, hi = Math.Min((int)((long)tiles * (part + 1) / parts) * step, splitN ? n : m);
+            if (splitN) Block(0, m, lo, hi, k, a, b, c, cOff, ldc, accumulate, tile);
+            else Block(lo, hi, 0, n, k, a, b, c, cOff, ldc, accumulate, tile);
+        });
+    }
+
+    /// <summary>Rows [i0, i1) by columns [j0, j1) of C, on the calling thread.</summary>
+    private static void Block<T>(int i0, int i1, int j0, int j1, int k, CpuKernels.Mat<T> a, CpuKernels.Mat<T> b, T[] c, int cOff, int ldc,
+                                 bool accumulate, GemmKernels.TileShape tile)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int MR = tile.MR, NR = tile.NR;
+        nint ars = a.RowStride, acs = a.ColStride, brs = b.RowStride, bcs = b.ColStride;
+        int ncMax = Math.Min(NC, (j1 - j0 + NR - 1) / NR * NR), kcMax = Math.Min(KC, k);
+        T* packA = Workspace<T>.A(Math.Min(MC, (i1 - i0 + MR - 1) / MR * MR) * kcMax);
+        T* packB = Workspace<T>.B(ncMax * kcMax);
+        T* edge = stackalloc T[MR * NR];
+        fixed (T* pa = a.Data, pb = b.Data, pc = c)
+        {
+            T* A = pa + a.Offset, B = pb + b.Offset, C = pc + cOff;
+            for (int jc = j0; jc < j1; jc += NC)
+            {
+                int nc = Math.Min(NC, j1 - jc);
+                for (int p0 = 0; p0 < k; p0 += KC)
+                {
+                    int kc = Math.Min(KC, k - p0);
+                    bool add = accumulate || p0 > 0;
+                    for (int jr = 0; jr < nc; jr += NR)
+                        GemmPacking.Panel(B + p0 * brs + (jc + jr) * bcs, bcs, brs, Math.Min(NR, nc - jr), kc, packB + jr * kc, NR);
+                    for (int ic = i0; ic < i1; ic += MC)
+                    {
+                        int mc = Math.Min(MC, i1 - ic);
+                        for (int ir = 0; ir < mc; ir += MR)
+                            GemmPacking.Panel(A + (ic + ir) * ars + p0 * acs, ars, acs, Math.Min(MR, mc - ir), kc, packA + ir * kc, MR);
+                        for (int jr = 0; jr < nc; jr += NR)
+                        {
+                            int nr = Math.Min(NR, nc - jr);
+                            for (int ir = 0; ir < mc; ir += MR)
+                            {
+                                int mr = Math.Min(MR, mc - ir);
+                                T* cij = C + (nint)(ic + ir) * ldc + jc + jr;
+                                if (mr == MR && nr == NR)
+                                    GemmKernels.Run(tile.Wide, kc, packA + ir * kc, packB + jr * kc, cij, ldc, add);
+                                else
+                                {
+                                    GemmKernels.Run(tile.Wide, kc, packA + ir * kc, packB + jr * kc, edge, NR, false);
+                                    StoreEdge(edge, NR, mr, nr, cij, ldc, add);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Writes (or adds) the valid mr×nr corner of a scratch tile to C.</summary>
+    private static void StoreEdge<T>(T* tile, int NR, int mr, int nr, T* c, nint ldc, bool add) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int r = 0; r < mr; r++)
+        {
+            var src = new ReadOnlySpan<T>(tile + r * NR, nr);
+            var dst = new Span<T>(c + r * ldc, nr);
+            if (add) TensorPrimitives.Add(dst, src, dst);
+            else src.CopyTo(dst);
+        }
+    }
+
+    /// <summary>The calling thread's pack buffers: pinned (so they can be addressed by pointer), 64-byte aligned, grown on demand.</summary>
+    private static class Workspace<T> where T : unmanaged
+    {
+        [ThreadStatic] private static T[]? t_a;
+        [ThreadStatic] private static T[]? t_b;
+
+        public static T* A(int length) => Get(ref t_a, length);
+        public static T* B(int length) => Get(ref t_b, length);
+
+        private static T* Get(ref T[]? buffer, int length)
+        {
+            int pad = 64 / sizeof(T);
+            if (buffer is null || buffer.Length < length + pad)
+                buffer = GC.AllocateUninitializedArray<T>(length + pad, pinned: true);
+            nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
+            return (T*)((address + 63) & ~(nint)63);
+        }
+    }
+}
