@@ -80,7 +80,7 @@ internal static partial class CpuKernels
     {
         int r = outShape.Length;
         int m = outShape[r - 2], n = outShape[r - 1], k = a._shape[^1];
-        var dst = new T[Shape.Product(outShape)];
+        var dst = GC.AllocateUninitializedArray<T>(Shape.Product(outShape));   // Gemm writes every element
         var batchShape = outShape[..(r - 2)];
         int batches = Shape.Product(batchShape);
         var aStr = BatchStrides(a, batchShape); var bStr = BatchStrides(b, batchShape);

@@ -35,7 +35,7 @@ internal static unsafe class PackedGemm
     {
         var tile = GemmKernels.Tile<T>();
         int tilesM = (m + tile.MR - 1) / tile.MR, tilesN = (n + tile.NR - 1) / tile.NR;
-        int parts = (long)m * n * k < ParallelWork ? 1 : Math.Min(Environment.ProcessorCount, Math.Max(tilesM, tilesN));
+        int parts = (long)m * n * k < ParallelWork ? 1 : Math.Min(ForkJoin.Threads, Math.Max(tilesM, tilesN));
         if (parts <= 1)
         {
             Block(0, m, 0, n, k, a, b, c, cOff, ldc, accumulate, tile);
@@ -43,13 +43,22 @@ internal static unsafe class PackedGemm
         }
         // Split the dimension with more tiles, on tile boundaries; the other operand is packed by every part.
         bool splitN = tilesN >= tilesM;
-        int tiles = splitN ? tilesN : tilesM, step = splitN ? tile.NR : tile.MR;
-        Parallel.For(0, parts, part =>
+        var split = new Split<T>(m, n, k, a, b, c, cOff, ldc, accumulate, tile, splitN, splitN ? tilesN : tilesM, parts);
+        ForkJoin.Run(parts, split, static (s, part) => s.Run(part));
+    }
+
+    /// <summary>One GEMM cut into <paramref name="Parts"/> slabs of whole tiles along N (or M).</summary>
+    private readonly record struct Split<T>(int M, int N, int K, CpuKernels.Mat<T> A, CpuKernels.Mat<T> B, T[] C, int COff, int Ldc,
+                                            bool Accumulate, GemmKernels.TileShape Tile, bool SplitN, int Tiles, int Parts)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public void Run(int part)
         {
-            int lo = (int)((long)tiles * part / parts) * step, hi = Math.Min((int)((long)tiles * (part + 1) / parts) * step, splitN ? n : m);
-            if (splitN) Block(0, m, lo, hi, k, a, b, c, cOff, ldc, accumulate, tile);
-            else Block(lo, hi, 0, n, k, a, b, c, cOff, ldc, accumulate, tile);
-        });
+            int step = SplitN ? Tile.NR : Tile.MR, end = SplitN ? N : M;
+            int lo = (int)((long)Tiles * part / Parts) * step, hi = Math.Min((int)((long)Tiles * (part + 1) / Parts) * step, end);
+            if (SplitN) Block(0, M, lo, hi, K, A, B, C, COff, Ldc, Accumulate, Tile);
+            else Block(lo, hi, 0, N, K, A, B, C, COff, Ldc, Accumulate, Tile);
+        }
     }
 
     /// <summary>Rows [i0, i1) by columns [j0, j1) of C, on the calling thread.</summary>
