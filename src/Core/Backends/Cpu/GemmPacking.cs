@@ -16,6 +16,7 @@ namespace Functional;
 internal static unsafe class GemmPacking
 {
     /// <summary>Packs <paramref name="rows"/> ≤ <paramref name="R"/> rows by <paramref name="kc"/> steps: dst[p*R + r] = src[r*rs + p*cs], zero for r ≥ rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first call: skip tier-0
     public static void Panel<T>(T* src, nint rs, nint cs, int rows, int kc, T* dst, int R) where T : unmanaged
     {
         if (rows == R)
@@ -37,6 +38,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>Rows contiguous in the source (rs = 1): R values per step, copied with vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first call: skip tier-0
     private static void Copy<T>(T* src, nint cs, int kc, T* dst, int R) where T : unmanaged
     {
         int w = Vector<T>.Count;
@@ -49,6 +51,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>Steps contiguous in the source (cs = 1), float: 8×8 blocks transposed in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first call: skip tier-0
     private static void Transpose8x8Blocks(float* src, nint rs, int kc, float* dst, int R)
     {
         int p = 0;
@@ -84,6 +87,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>Steps contiguous in the source (cs = 1), double: 4×4 blocks transposed in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first call: skip tier-0
     private static void Transpose4x4Blocks(double* src, nint rs, int kc, double* dst, int R)
     {
         int p = 0;

@@ -62,6 +62,7 @@ internal static unsafe class PackedGemm
     }
 
     /// <summary>Rows [i0, i1) by columns [j0, j1) of C, on the calling thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block<T>(int i0, int i1, int j0, int j1, int k, CpuKernels.Mat<T> a, CpuKernels.Mat<T> b, T[] c, int cOff, int ldc,
                                  bool accumulate, GemmKernels.TileShape tile)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -112,6 +113,7 @@ internal static unsafe class PackedGemm
     }
 
     /// <summary>Writes (or adds) the valid mr×nr corner of a scratch tile to C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void StoreEdge<T>(T* tile, int NR, int mr, int nr, T* c, nint ldc, bool add) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int r = 0; r < mr; r++)
