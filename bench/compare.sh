@@ -9,7 +9,9 @@
 #                    /usr/share/datasets/fashion-mnist), one epoch of `functional train` and of bench/torch_train.py
 #   Environment: PYTHON (default /usr/bin/python3, Debian's python3-torch); TORCH_MIN_TIME (seconds per PyTorch workload,
 #   default 1); TORCH_BLAS_DIR: a folder put first on LD_LIBRARY_PATH for the PyTorch run only (e.g. an unpacked
-#   libopenblas0-pthread's .../openblas-pthread, to compare with OpenBLAS without installing it system-wide).
+#   libopenblas0-pthread's .../openblas-pthread, to compare with OpenBLAS without installing it system-wide; our run then
+#   also gets FUNCTIONAL_OPENBLAS=$TORCH_BLAS_DIR/libopenblas.so.0 unless it is set, so our OpenBLAS provider is measured too).
+#   FUNCTIONAL_GEMM (default here: managed): the GEMM provider of the training-step and tiny-op workloads.
 # Artifacts (BenchmarkDotNet's CSV/markdown/JSON reports, both logs) go to BenchmarkDotNet.Artifacts/compare-<time>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +36,12 @@ mkdir -p "$art"
 
 if [ "$run_dotnet" = 1 ]; then
   echo "[1/2] BenchmarkDotNet ($job) ... log: $art/dotnet.log" >&2
+  # Our OpenBLAS provider is benchmarked too (SGEMM rows) when the library loads; TORCH_BLAS_DIR's copy will do. The other
+  # workloads run on the managed GEMM unless FUNCTIONAL_GEMM says otherwise.
+  if [ -z "${FUNCTIONAL_OPENBLAS:-}" ] && [ -n "${TORCH_BLAS_DIR:-}" ] && [ -e "$TORCH_BLAS_DIR/libopenblas.so.0" ]; then
+    export FUNCTIONAL_OPENBLAS="$TORCH_BLAS_DIR/libopenblas.so.0"
+  fi
+  export FUNCTIONAL_GEMM="${FUNCTIONAL_GEMM:-managed}"
   if ! dotnet run -c Release --project bench/Functional.Bench -- "$job" --artifacts "$art" >"$art/dotnet.log" 2>&1; then
     tail -n 40 "$art/dotnet.log" >&2
     echo "compare.sh: the BenchmarkDotNet run failed (log above: $art/dotnet.log)" >&2
@@ -111,15 +119,23 @@ rows = []   # workload, ours, torch, ratio text, target text, status
 def status(ok):
     return "-" if ok is None else ("met" if ok else "NOT MET")
 
-for n in (256, 512, 1024, 2048):
-    bid, flop = f"Sgemm(N={n})", 2.0 * n ** 3
-    o = flop / ours[bid]["median_ns"] if bid in ours else None      # flop per ns = GFLOP/s
-    t = flop / ref[bid] if bid in ref else None
-    r = o / t if o and t else None
-    st = status(None if r is None else r >= 0.85)
-    if r is not None and not openblas:
-        st += " (reference is not OpenBLAS)"
-    rows.append((f"SGEMM n={n} [GFLOP/s]", o, t, r, ">= 0.85x", st))
+for provider in ("Managed", "OpenBlas"):
+    for n in (256, 512, 1024, 2048):
+        flop = 2.0 * n ** 3
+        # Our id carries the GEMM provider (GemmBenchmarks' second parameter); older runs had N only (the managed kernel).
+        bid = next((b for b in (f"Sgemm(N={n}&Provider={provider})", f"Sgemm(N={n})" if provider == "Managed" else None) if b in ours), None)
+        if provider == "OpenBlas" and bid is None:
+            continue      # OpenBLAS did not load in our run (set FUNCTIONAL_OPENBLAS, or TORCH_BLAS_DIR)
+        o = flop / ours[bid]["median_ns"] if bid else None      # flop per ns = GFLOP/s
+        t = flop / ref[f"Sgemm(N={n})"] if f"Sgemm(N={n})" in ref else None
+        r = o / t if o and t else None
+        if provider == "Managed":
+            st = status(None if r is None else r >= 0.85)
+            if r is not None and not openblas:
+                st += " (reference is not OpenBLAS)"
+            rows.append((f"SGEMM n={n} [GFLOP/s]", o, t, r, ">= 0.85x", st))
+        else:
+            rows.append((f"SGEMM n={n}, our OpenBLAS provider", o, t, r, "-", "(for comparison)"))
 for batch in (64, 256):
     bid = f"TrainStep(Batch={batch})"
     o = ours[bid]["median_ns"] / 1e6 if bid in ours else None
