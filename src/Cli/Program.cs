@@ -42,4 +42,6 @@ var detach = new Command("detach-experiment", "Seed 000: detach layer 1 on odd e
 detach.SetAction(_ => { DetachExperiment.Print(Console.Out); return 0; });
 root.Subcommands.Add(detach);
 
+root.Subcommands.Add(Functional.Cli.SeedGraphs.Command());
+
 return root.Parse(args).Invoke();

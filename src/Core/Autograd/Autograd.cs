@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Functional;
 
 /// <summary>The functional autograd API and grad-mode scopes. PyTorch: <c>torch.autograd</c>, <c>torch.no_grad</c>.</summary>
-public static class Autograd
+public static partial class Autograd
 {
     /// <summary>
     /// Returns the gradients of <paramref name="outputs"/> with respect to <paramref name="inputs"/> without touching

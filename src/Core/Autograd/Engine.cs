@@ -115,6 +115,7 @@ internal static class Engine
         foreach (var r in rootNodes)
             if (deps[r] == 0 && !ready.UnorderedItems.Any(e => ReferenceEquals(e.Element, r))) ready.Enqueue(r, -r.Sequence);
 
+        bool anomaly = AnomalyMode.IsEnabled;
         long outerWalk = t_walk;
         t_walk = Interlocked.Increment(ref _walks);
         try
@@ -151,7 +152,11 @@ internal static class Engine
                         }
                         if (captureAt is not null && captureAt.TryGetValue(fn, out var idx))
                             foreach (var i in idx) captured![i] = grad;
-                        if (RunsRule(fn, needed)) inputGrads = fn.Apply(grad);
+                        if (RunsRule(fn, needed))
+                        {
+                            inputGrads = fn.Apply(grad);
+                            if (anomaly) AnomalyMode.Check(fn, inputGrads);   // Note [Anomaly Mode]
+                        }
                     }
                     if (inputGrads is not null && !keepGraph) fn.Release();   // only nodes that ran free their saved tensors
 

@@ -67,6 +67,7 @@ internal static class Graph
         for (int i = 0; i < saved.Length; i++)
             if (save![i] is { } t) saved[i] = new SavedTensor(t, t._gradFn?.Name);
         var node = new FunctionNode(name, next, rule, saved, scalar, shapes, dtypes);
+        if (AnomalyMode.IsEnabled) node.ForwardSite = AnomalyMode.CaptureForwardSite();   // Note [Anomaly Mode]
         Tensor output;
         if (fresh) { result._gradFn = node; output = result; }
         else output = new Tensor(result._storage, result._offset, result._shape, result._strides, result._version, node,

@@ -74,6 +74,7 @@ internal sealed class FunctionNode : Node
                                               // (the engine sums to it); null when none does
     internal readonly DType[]? InputDTypes;   // every input's dtype when one differs from the output's (the engine casts); else null
     internal AutogradMeta? OutputMeta;         // hooks and retained grad of the handle this node produced
+    internal string? ForwardSite;              // where the forward created this node, set by Graph.Attach in anomaly mode only
     private bool _released;
 
     public FunctionNode(string name, Node?[] next, BackwardRule rule, SavedTensor?[] saved, double? scalar,
@@ -87,6 +88,15 @@ internal sealed class FunctionNode : Node
     }
 
     internal void SaveOutput(Tensor output) => _savedOutput = new SavedTensor(output, Name);
+
+    /// <summary>The saved inputs (null entries: not saved), for the graph view.</summary>
+    internal IReadOnlyList<SavedTensor?> SavedInputs => _saved;
+
+    /// <summary>The saved output, or null, for the graph view.</summary>
+    internal SavedTensor? SavedOutput => _savedOutput;
+
+    /// <summary>Whether a backward without retainGraph freed the saved tensors.</summary>
+    internal bool IsReleased => _released;
 
     private bool HasSavedState => _saved.Length > 0 || _savedOutput is not null || _scalar is not null;
 

@@ -24,6 +24,15 @@ internal sealed class SavedTensor
         _producer = producer;
     }
 
+    /// <summary>The saved tensor, or null once released.</summary>
+    public Tensor? Value => _tensor;
+
+    /// <summary>The version its storage had when it was saved.</summary>
+    public int SavedVersion => _version;
+
+    /// <summary>The grad_fn name of the op that produced it, or null for a leaf.</summary>
+    public string? Producer => _producer;
+
     public void Check(Node consumer)
     {
         var t = _tensor ?? throw FreedError();

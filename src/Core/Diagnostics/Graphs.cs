@@ -1,0 +1,161 @@
+namespace Functional;
+
+// Note [Graph View]
+// Graphs.ToDot draws the backward graph behind a tensor the way torchviz's make_dot(show_saved=True) does:
+//   - one grey box per node, named as PyTorch names its grad_fn (SigmoidBackward0; AccumulateGrad for a leaf);
+//   - leaves light blue with their name, shape, and whether they require grad; the tensor drawn green;
+//   - saved tensors orange with the version they were saved at and the version now; a saved tensor whose
+//     storage was written since (backward will fail with the version error) red, with what wrote it;
+//   - edges point the way the forward ran (input to op), as in torchviz.
+// Node ids are numbered in the order of a depth-first walk from the tensor (inputs in order), so the same
+// graph always gives the same text: tests compare it, and docs/graphs/ holds what the CLI's `graph` wrote.
+
+/// <summary>Pictures of backward graphs: Graphviz DOT text for a tensor's history (like torchviz's <c>make_dot</c>).</summary>
+public static class Graphs
+{
+    /// <summary>
+    /// The backward graph behind <paramref name="tensor"/> as Graphviz DOT (render it with <c>dot -Tsvg</c>): op
+    /// nodes with PyTorch's grad_fn names, leaves with their shape and whether they require grad, saved tensors with
+    /// their saved and current versions (red when modified in place since: backward would fail). PyTorch:
+    /// <c>torchviz.make_dot(t, params=dict(...), show_saved=True)</c>.
+    /// </summary>
+    /// <param name="tensor">The tensor whose history to draw (usually a loss).</param>
+    /// <param name="names">Names for tensors that appear in the graph (leaves, saved tensors, the tensor itself, or a
+    /// result whose node is drawn), like torchviz's <c>params</c>.</param>
+    public static string ToDot(Tensor tensor, params (string Name, Tensor Tensor)[] names)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        ArgumentNullException.ThrowIfNull(names);
+        return new GraphDrawing(names).Draw(tensor);
+    }
+}
+
+/// <summary>One drawing in progress: the ids given so far and the DOT text (Note [Graph View]).</summary>
+internal sealed class GraphDrawing((string Name, Tensor Tensor)[] names)
+{
+    private const string OpColor = "lightgrey", LeafColor = "lightblue", RootColor = "darkolivegreen1",
+                         SavedColor = "orange", StaleColor = "#ff6b6b", FreedColor = "white";
+
+    private readonly DotGraph _dot = new();
+    private readonly Dictionary<Node, string> _nodeIds = new(ReferenceEqualityComparer.Instance);
+    private int _tensors, _saved;
+
+    public string Draw(Tensor root)
+    {
+        string rootId = NewTensorId();
+        if (root._gradFn is null)
+        {
+            _dot.Node(rootId, TensorLabel(root, leaf: true), ("fillcolor", root.RequiresGrad ? LeafColor : RootColor));
+            return _dot.ToString();
+        }
+        _dot.Node(rootId, TensorLabel(root, leaf: false), ("fillcolor", RootColor));
+        string top = Walk(root._gradFn);
+        _dot.Edge(top, rootId);
+        return _dot.ToString();
+    }
+
+    /// <summary>Draws every node reachable from <paramref name="start"/> (depth first, iteratively: a 100,000-node chain
+    /// must not overflow the stack) and returns the id of <paramref name="start"/>.</summary>
+    private string Walk(Node start)
+    {
+        string startId = Visit(start);
+        var stack = new Stack<(Node Node, int NextIndex)>();
+        stack.Push((start, 0));
+        while (stack.Count > 0)
+        {
+            var (n, k) = stack.Pop();
+            if (k >= n.Next.Length) continue;
+            stack.Push((n, k + 1));
+            if (n.Next[k] is not { } child) continue;
+            bool seen = _nodeIds.ContainsKey(child);
+            string childId = seen ? _nodeIds[child] : Visit(child);
+            _dot.Edge(childId, _nodeIds[n]);
+            if (!seen) stack.Push((child, 0));
+        }
+        return startId;
+    }
+
+    /// <summary>Gives <paramref name="node"/> its id and draws it with its leaf or saved tensors.</summary>
+    private string Visit(Node node)
+    {
+        string id = "n" + (_nodeIds.Count + 1);
+        _nodeIds[node] = id;
+        switch (node)
+        {
+            case AccumulateGrad acc:
+                _dot.Node(id, node.Name, ("fillcolor", OpColor));
+                string leafId = NewTensorId();
+                if (acc.Leaf.TryGetTarget(out var leaf))
+                    _dot.Node(leafId, TensorLabel(leaf, leaf: true), ("fillcolor", LeafColor));
+                else
+                    _dot.Node(leafId, "(leaf no longer referenced)", ("fillcolor", LeafColor));
+                _dot.Edge(leafId, id);
+                break;
+            case FunctionNode fn:
+                _dot.Node(id, OpLabel(fn), ("fillcolor", OpColor));
+                for (int i = 0; i < fn.SavedInputs.Count; i++)
+                    if (fn.SavedInputs[i] is { } s) DrawSaved(id, fn, s, $"saved input {i}");
+                if (fn.SavedOutput is { } o) DrawSaved(id, fn, o, "saved result");
+                break;
+            default:
+                _dot.Node(id, node.Name, ("fillcolor", OpColor));
+                break;
+        }
+        return id;
+    }
+
+    private string OpLabel(FunctionNode fn)
+    {
+        string label = fn.Name;
+        foreach (var (name, t) in names)
+            if (ReferenceEquals(t._gradFn, fn)) label += $"\n-> {name}";
+        if (fn.IsReleased && (fn.SavedInputs.Count > 0 || fn.SavedOutput is not null))
+            label += "\n(saved tensors freed by backward)";
+        return label;
+    }
+
+    private void DrawSaved(string nodeId, FunctionNode fn, SavedTensor s, string slot)
+    {
+        string id = "s" + ++_saved;
+        if (s.Value is not { } t)
+        {
+            _dot.Node(id, $"{slot}\nfreed by backward (saved at version {s.SavedVersion})", ("fillcolor", FreedColor));
+        }
+        else
+        {
+            string label = $"{slot}{NameSuffix(t)}\n{t.DType.ScalarTypeName()} {Shape.Format(t._shape)}";
+            int now = t.Version;
+            if (now == s.SavedVersion)
+            {
+                label += $"\nversion {s.SavedVersion} (saved) = {now} (now)";
+                _dot.Node(id, label, ("fillcolor", SavedColor));
+            }
+            else
+            {
+                label += $"\nSTALE: saved at version {s.SavedVersion}, now {now}" +
+                         $"\nmodified in place since {fn.Name} saved it:\nbackward will fail";
+                _dot.Node(id, label, ("fillcolor", StaleColor), ("color", "red"), ("penwidth", "2"));
+            }
+        }
+        _dot.Edge(nodeId, id, ("dir", "none"));
+    }
+
+    private string TensorLabel(Tensor t, bool leaf)
+    {
+        string label = Name(t) ?? "";
+        label += (label.Length > 0 ? "\n" : "") + $"{t.DType.ScalarTypeName()} {Shape.Format(t._shape)}";
+        if (leaf) label += $"\nrequires_grad={(t.RequiresGrad ? "True" : "False")}";
+        if (t.Version > 0) label += $"\nversion {t.Version}";
+        return label;
+    }
+
+    private string NameSuffix(Tensor t) => Name(t) is { } n ? $": {n}" : "";
+
+    private string? Name(Tensor t)
+    {
+        foreach (var (name, x) in names) if (ReferenceEquals(x, t)) return name;
+        return null;
+    }
+
+    private string NewTensorId() => "t" + ++_tensors;
+}
