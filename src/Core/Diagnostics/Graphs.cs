@@ -94,7 +94,7 @@ internal sealed class GraphDrawing((string Name, Tensor Tensor)[] names)
             case FunctionNode fn:
                 _dot.Node(id, OpLabel(fn), ("fillcolor", OpColor));
                 for (int i = 0; i < fn.SavedInputs.Count; i++)
-                    if (fn.SavedInputs[i] is { } s) DrawSaved(id, fn, s, $"saved input {i}");
+                    if (fn.SavedInputs[i] is { } s) DrawSaved(id, fn, s, $"saved[{i}]");
                 if (fn.SavedOutput is { } o) DrawSaved(id, fn, o, "saved result");
                 break;
             default:

@@ -1,0 +1,269 @@
+using System.Text.RegularExpressions;
+using Functional.Cli;
+
+namespace Functional.Tests;
+
+/// <summary>
+/// Graphs.ToDot (the graph view). Expected node names and walk order come from PyTorch 1.13:
+/// <c>Reference/torch_graphs.py</c> builds the same graphs and lists <c>grad_fn.next_functions</c> depth first
+/// (its output is <c>Reference/torch_graphs.out</c>); ToDot numbers its op nodes in that same walk order.
+/// Labels, colours and versions are checked against the values set up in each test (hand derivation).
+/// </summary>
+public class GraphViewTests
+{
+    private static readonly Lazy<Dictionary<string, string>> TorchWalks = new(() =>
+    {
+        var path = Path.Combine(DocsTests.RepoRoot(), "tests", "Core.Tests", "Reference", "torch_graphs.out");
+        var result = new Dictionary<string, string>();
+        foreach (var line in File.ReadAllLines(path))
+        {
+            var m = Regex.Match(line, @"^([\w-]+): ?(.*)$");
+            if (m.Success) result[m.Groups[1].Value] = m.Groups[2].Value.Trim();
+        }
+        return result;
+    });
+
+    /// <summary>The op node labels' first lines (ids n1, n2, ... in walk order).</summary>
+    internal static string OpNames(string dot) =>
+        string.Join(" ", Regex.Matches(dot, @"^\tn\d+ \[label=""(\w+)", RegexOptions.Multiline).Select(m => m.Groups[1].Value));
+
+    /// <summary>The full label of the node with id <paramref name="id"/>, its escapes undone.</summary>
+    internal static string Label(string dot, string id)
+    {
+        var m = Regex.Match(dot, $@"^\t{id} \[label=""((?:[^""\\]|\\.)*)""", RegexOptions.Multiline);
+        Assert.True(m.Success, $"no node {id} in\n{dot}");
+        return Regex.Replace(m.Groups[1].Value, @"\\(.)", x => x.Groups[1].Value == "n" ? "\n" : x.Groups[1].Value);
+    }
+
+    /// <summary>The attribute list of node <paramref name="id"/>.</summary>
+    private static string NodeLine(string dot, string id) =>
+        Regex.Match(dot, $@"^\t{id} \[.*\]$", RegexOptions.Multiline).Value;
+
+    /// <summary>Ids of the nodes whose label contains <paramref name="text"/>.</summary>
+    private static List<string> NodesWith(string dot, string text) =>
+        [.. Regex.Matches(dot, @"^\t(\w+) \[label=""((?:[^""\\]|\\.)*)""", RegexOptions.Multiline)
+                 .Where(m => m.Groups[2].Value.Contains(text)).Select(m => m.Groups[1].Value)];
+
+    private static int Count(string dot, string pattern) => Regex.Matches(dot, pattern, RegexOptions.Multiline).Count;
+
+    public static IEnumerable<object[]> SeedGraphNames() =>
+        SeedGraphs.All.Where(g => g.File != "08-create-graph").Select(g => new object[] { g.File });
+
+    [Theory]
+    [MemberData(nameof(SeedGraphNames))]
+    public void Seed_graph_nodes_have_PyTorchs_grad_fn_names_in_walk_order(string file)
+    {
+        var dot = SeedGraphs.All.Single(g => g.File == file).Dot();
+        Assert.Equal(TorchWalks.Value[file], OpNames(dot));
+    }
+
+    [Fact]
+    public void The_create_graph_derivative_has_PyTorchs_node_kinds()
+    {
+        // PyTorch: MulBackward0 MulBackward1 PowBackward0 AccumulateGrad. Its pow_backward multiplies by the exponent as a
+        // C++ Scalar (mul.Scalar, MulBackward1); our PowBackward0 rule multiplies with the * operator, recorded as
+        // MulBackward0 like Python's x * 3. The shape of the graph is the same: compare it with the numeral dropped.
+        var dot = SeedGraphs.All.Single(g => g.File == "08-create-graph").Dot();
+        static string Kinds(string names) => Regex.Replace(names, @"Backward\d", "Backward");
+        Assert.Equal(Kinds(TorchWalks.Value["08-create-graph"]), Kinds(OpNames(dot)));
+    }
+
+    public static IEnumerable<object[]> ExtraGraphs() =>
+        new[] { "linear-relu-mean", "diamond", "sub-div-neg", "softmax-log" }.Select(n => new object[] { n });
+
+    private static Tensor BuildExtra(string name)
+    {
+        switch (name)
+        {
+            case "linear-relu-mean":
+            {
+                var x = Tensor.From(new float[,] { { 1, 2 }, { 3, 4 } }, requiresGrad: true);
+                var w = Tensor.From(new float[,] { { 0.5f, -1 }, { 2, 0.25f } }, requiresGrad: true);
+                var b = Tensor.From([0.1f, -0.2f], requiresGrad: true);
+                return (x.MatMul(w) + b).Relu().Mean();
+            }
+            case "diamond":
+            {
+                var x = Tensor.From([1f, 2f, 3f], requiresGrad: true);
+                return (x.Exp() * x.Tanh()).Sum();
+            }
+            case "sub-div-neg":
+            {
+                var x = Tensor.From([1f, 2f, 3f], requiresGrad: true);
+                var y = Tensor.From([4f, 5f, 6f], requiresGrad: true);
+                return (-(x - y) / y).Sum();
+            }
+            default:
+            {
+                var x = Tensor.From(new float[,] { { 1, 2, 3 }, { 4, 5, 6 } }, requiresGrad: true);
+                return x.Softmax(1).Log().Sum();
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(ExtraGraphs))]
+    public void Other_graphs_have_PyTorchs_grad_fn_names_in_walk_order(string name) =>
+        Assert.Equal(TorchWalks.Value[name], OpNames(Graphs.ToDot(BuildExtra(name))));
+
+    [Fact]
+    public void A_leaf_shows_its_name_shape_and_that_it_requires_grad()
+    {
+        var w = Tensor.From(new float[,] { { 1, 2, 3 }, { 4, 5, 6 } }, requiresGrad: true);
+        var dot = Graphs.ToDot(w.Sum(), ("w", w));
+        Assert.Equal("w\nFloat [2, 3]\nrequires_grad=True", Label(dot, "t2"));
+        Assert.Contains("fillcolor=\"lightblue\"", NodeLine(dot, "t2"));
+        Assert.Contains("\tt2 -> n2\n", dot);            // leaf -> its AccumulateGrad
+        Assert.Equal("AccumulateGrad", Label(dot, "n2"));
+    }
+
+    [Fact]
+    public void An_unnamed_leaf_shows_its_dtype_and_shape_only()
+    {
+        var x = Tensor.From([1.0, 2.0], requiresGrad: true);
+        Assert.Equal("Double [2]\nrequires_grad=True", Label(Graphs.ToDot(x.Exp()), "t2"));
+    }
+
+    [Fact]
+    public void The_tensor_itself_is_drawn_green_below_its_grad_fn()
+    {
+        var x = Tensor.From([1f, 2f], requiresGrad: true);
+        var y = x.Exp().Sum();
+        var dot = Graphs.ToDot(y, ("loss", y));
+        Assert.Equal("loss\nFloat []", Label(dot, "t1"));
+        Assert.Contains("fillcolor=\"darkolivegreen1\"", NodeLine(dot, "t1"));
+        Assert.Contains("\tn1 -> t1\n", dot);
+        Assert.Equal("SumBackward0\n-> loss", Label(dot, "n1"));
+    }
+
+    [Fact]
+    public void A_tensor_without_history_is_one_node_that_says_whether_it_requires_grad()
+    {
+        var c = Tensor.From([1f, 2f]);
+        var dot = Graphs.ToDot(c, ("c", c));
+        Assert.Equal("c\nFloat [2]\nrequires_grad=False", Label(dot, "t1"));
+        Assert.Equal(0, Count(dot, "->"));
+        // Seed 10: a leaf written under NoGrad has no graph and version 1 (torch_graphs.out: "a version 1").
+        var ten = SeedGraphs.All.Single(g => g.Number == 10).Dot();
+        Assert.Equal("a\nFloat [3]\nrequires_grad=True\nversion 1", Label(ten, "t1"));
+    }
+
+    [Fact]
+    public void A_saved_tensor_shows_the_version_it_was_saved_at_and_now()
+    {
+        var x = Tensor.From([1f, 2f], requiresGrad: true);
+        var y = x.Sigmoid();
+        var dot = Graphs.ToDot(y.Sum(), ("x", x), ("y", y));
+        var s = Assert.Single(NodesWith(dot, "saved result"));
+        Assert.Equal("saved result: y\nFloat [2]\nversion 0 (saved) = 0 (now)", Label(dot, s));
+        Assert.Contains("fillcolor=\"orange\"", NodeLine(dot, s));
+        Assert.Contains("\tn2 -> s1 [dir=\"none\"]\n", dot);
+    }
+
+    [Fact]
+    public void A_saved_tensor_is_labelled_with_its_slot_and_name()
+    {
+        var x = Tensor.From([1f, 2f], requiresGrad: true);
+        var dot = Graphs.ToDot(x.Exp().Sum() + x.Log().Sum(), ("x", x));
+        Assert.Single(NodesWith(dot, "saved[0]: x\nFloat [2]".Replace("\n", @"\n")));   // LogBackward0 saves x
+    }
+
+    [Fact]
+    public void A_saved_tensor_written_in_place_since_is_highlighted_as_stale()
+    {
+        // Seed 3. PyTorch (torch_graphs.out) refuses to unpack it: "is at version 1; expected version 0 instead."
+        var dot = SeedGraphs.All.Single(g => g.Number == 3).Dot();
+        var s = Assert.Single(NodesWith(dot, "STALE"));
+        Assert.StartsWith("saved result: out\nFloat [3]\nSTALE: saved at version 0, now 1\n", Label(dot, s));
+        Assert.Contains("backward will fail", Label(dot, s));
+        Assert.Contains("fillcolor=\"#ff6b6b\"", NodeLine(dot, s));
+        Assert.Contains("color=\"red\"", NodeLine(dot, s));
+    }
+
+    [Fact]
+    public void A_write_through_a_view_makes_the_saved_base_stale_too()
+    {
+        var x = Tensor.From([1f, 2f, 3f, 4f], requiresGrad: true);
+        var y = x.Exp();                        // ExpBackward0 saves its result
+        y.Detach().Reshape(2, 2).Fill_(5f);     // a tracked write through a view of a Detach() alias
+        var dot = Graphs.ToDot(y.Sum());
+        Assert.Contains("STALE: saved at version 0, now 1", Label(dot, Assert.Single(NodesWith(dot, "saved result"))));
+    }
+
+    [Fact]
+    public void Saved_tensors_freed_by_backward_are_drawn_as_freed()
+    {
+        var x = Tensor.From([1f, 2f], requiresGrad: true);
+        var y = x.Sigmoid().Sum();
+        y.Backward();
+        var dot = Graphs.ToDot(y);
+        Assert.Equal("saved result\nfreed by backward (saved at version 0)", Label(dot, "s1"));
+        Assert.Contains("(saved tensors freed by backward)", Label(dot, "n2"));
+        Assert.DoesNotContain("freed", Label(dot, "n1"));   // SumBackward0 saved nothing
+    }
+
+    [Fact]
+    public void RetainGraph_keeps_the_saved_tensors_drawn()
+    {
+        var x = Tensor.From([1f, 2f], requiresGrad: true);
+        var y = x.Sigmoid().Sum();
+        y.Backward(retainGraph: true);
+        Assert.DoesNotContain("freed", Graphs.ToDot(y));
+    }
+
+    [Fact]
+    public void A_leaf_used_twice_is_drawn_once_with_an_edge_to_each_use()
+    {
+        var dot = Graphs.ToDot(BuildExtra("diamond"));
+        Assert.Single(NodesWith(dot, "AccumulateGrad"));
+        Assert.Single(NodesWith(dot, "requires_grad=True"));
+        var acc = NodesWith(dot, "AccumulateGrad")[0];
+        Assert.Equal(2, Count(dot, $@"^\t{acc} -> n\d+$"));   // to ExpBackward0 and TanhBackward0
+    }
+
+    [Fact]
+    public void Inputs_that_need_no_gradient_are_not_drawn()
+    {
+        var x = Tensor.From([1f, 2f], requiresGrad: true);
+        var c = Tensor.From([3f, 4f]);
+        var dot = Graphs.ToDot((x * c).Sum(), ("x", x), ("c", c));
+        Assert.Equal("SumBackward0 MulBackward0 AccumulateGrad", OpNames(dot));
+        Assert.Single(NodesWith(dot, "requires_grad"));
+        Assert.Single(NodesWith(dot, "saved[0]: c"));      // but MulBackward0 saved c for x's gradient
+    }
+
+    [Fact]
+    public void The_same_graph_always_gives_the_same_text()
+    {
+        foreach (var g in SeedGraphs.All) Assert.Equal(g.Dot(), g.Dot());
+        Assert.Equal(Graphs.ToDot(BuildExtra("linear-relu-mean")), Graphs.ToDot(BuildExtra("linear-relu-mean")));
+    }
+
+    [Fact]
+    public void Names_are_escaped_for_dot()
+    {
+        var x = Tensor.From([1f], requiresGrad: true);
+        var dot = Graphs.ToDot(x.Exp(), ("say \"hi\"\\\nnow", x));
+        Assert.Contains(@"label=""say \""hi\""\\\nnow\nFloat [1]", dot);
+        Assert.Equal("say \"hi\"\\\nnow\nFloat [1]\nrequires_grad=True", Label(dot, "t2"));
+        Assert.Equal("\"a\\\\b\\\"c\\nd\"", DotGraph.Quote("a\\b\"c\r\nd"));
+    }
+
+    [Fact]
+    public void A_long_chain_is_drawn_without_recursion()
+    {
+        var x = Tensor.From([0.5f], requiresGrad: true);
+        var y = x;
+        for (int i = 0; i < 50_000; i++) y = y * 1f;
+        var dot = Graphs.ToDot(y);
+        Assert.Equal(50_001, Count(dot, @"^\tn\d+ \["));
+        Assert.Equal(50_001 + 1, Count(dot, @"^\t\w+ -> \w+$"));   // chain edges, the leaf's, the tensor's
+    }
+
+    [Fact]
+    public void Null_arguments_are_refused()
+    {
+        Assert.Throws<ArgumentNullException>(() => Graphs.ToDot(null!));
+        Assert.Throws<ArgumentNullException>(() => Graphs.ToDot(Tensor.From([1f]), null!));
+    }
+}
