@@ -30,6 +30,32 @@ public class CliTests
     }
 
     [Fact]
+    public void Graph_command_writes_one_dot_file_per_seed_scenario_and_svg_when_graphviz_is_installed()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "functional-graph-cmd-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var root = new System.CommandLine.RootCommand { SeedGraphs.Command() };
+            Assert.Equal(0, root.Parse(["graph", "--out", dir]).Invoke());
+            var dots = Directory.GetFiles(dir, "*.dot").Select(Path.GetFileName).Order().ToList();
+            Assert.Equal(Seeds.All.Count, dots.Count);
+            Assert.Equal(SeedGraphs.All.Select(g => g.File + ".dot").Order(), dots);
+            foreach (var f in Directory.GetFiles(dir, "*.dot"))
+            {
+                var text = File.ReadAllText(f);
+                Assert.StartsWith("digraph {\n", text);
+                Assert.EndsWith("}\n", text);
+            }
+            // With Graphviz's dot on the PATH (Debian: graphviz) every .dot also becomes an SVG; without it, none does.
+            var svgs = Directory.GetFiles(dir, "*.svg");
+            Assert.Equal(SeedGraphs.FindDot() is null ? 0 : dots.Count, svgs.Length);
+            XNamespace ns = "http://www.w3.org/2000/svg";
+            foreach (var f in svgs) Assert.Equal(ns + "svg", XDocument.Load(f).Root!.Name);
+        }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
     public void Loss_curve_is_well_formed_svg_with_one_point_per_step()
     {
         var losses = Enumerable.Range(0, 30).Select(i => 2.0 / (1 + i)).Append(double.NaN).ToList();

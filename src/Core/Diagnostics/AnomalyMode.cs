@@ -91,8 +91,8 @@ internal static class AnomalyMode
                 : $" {node.Name} was recorded while anomaly detection was off, so where its forward ran is unknown: turn Autograd.DetectAnomaly() on before the forward too.";
             throw new AnomalyException(
                 $"Function '{node.Name}' returned {kind} values in its {i}th output.{where} " +
-                $"The gradient ({g.Describe()}) flows to input {i} of {node.Name}; look for an op whose derivative is not finite there " +
-                "(sqrt or log at 0, division by 0, 0 * inf, overflow in exp). Nothing was accumulated.",
+                $"Its gradient for input {i} ({g.DType} {Shape.Format(g._shape)}) holds {(kind == "nan" ? "a NaN" : "an infinity")}: look for an op whose " +
+                "derivative is not finite there (sqrt or log at 0, division by 0, 0 * inf, exp overflowing). Nothing was accumulated.",
                 node.Name, i, kind, node.ForwardSite);
         }
     }
