@@ -265,5 +265,7 @@ public class GraphViewTests
     {
         Assert.Throws<ArgumentNullException>(() => Graphs.ToDot(null!));
         Assert.Throws<ArgumentNullException>(() => Graphs.ToDot(Tensor.From([1f]), null!));
+        var e = Assert.Throws<ArgumentException>(() => Graphs.ToDot(Tensor.From([1f]), ("x", Tensor.From([1f])), ("y", null!)));
+        Assert.Contains("names[1] has a null tensor", e.Message);
     }
 }

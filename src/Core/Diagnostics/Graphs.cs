@@ -26,6 +26,9 @@ public static class Graphs
     {
         ArgumentNullException.ThrowIfNull(tensor);
         ArgumentNullException.ThrowIfNull(names);
+        for (int i = 0; i < names.Length; i++)
+            if (names[i].Name is null || names[i].Tensor is null)
+                throw new ArgumentException($"names[{i}] has a null {(names[i].Name is null ? "name" : "tensor")}: each entry is (\"name\", tensor).", nameof(names));
         return new GraphDrawing(names).Draw(tensor);
     }
 }
