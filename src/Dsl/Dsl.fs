@@ -15,21 +15,21 @@ module Tensors =
     let tensor2 (rows: float32 list list) : Tensor = Tensor.From(array2D rows)
 
     /// A new leaf with the same storage that requires grad (`x.detach().requires_grad_()`).
-    let requiresGrad (t: Tensor) : Tensor = t.Detach().RequiresGrad_(true)
+    let requiresGrad (t: Tensor) : Tensor = t.Detach(callerFile = "", callerLine = 0, callerMember = "requiresGrad").RequiresGrad_(true, "", 0, "requiresGrad")
 
     /// Cuts the graph: a leaf sharing the storage and version counter, with no history (`x.detach()`, JAX's `stop_gradient`).
-    let stopGradient (t: Tensor) : Tensor = t.Detach()
+    let stopGradient (t: Tensor) : Tensor = t.StopGradient(callerFile = "", callerLine = 0, callerMember = "stopGradient")
 
     /// Elementwise logistic sigmoid.
-    let sigmoid (t: Tensor) = t.Sigmoid()
+    let sigmoid (t: Tensor) = t.Sigmoid(callerFile = "", callerLine = 0, callerMember = "sigmoid")
     /// Elementwise max(x, 0).
-    let relu (t: Tensor) = t.Relu()
+    let relu (t: Tensor) = t.Relu(callerFile = "", callerLine = 0, callerMember = "relu")
     /// Elementwise hyperbolic tangent.
-    let tanh (t: Tensor) = t.Tanh()
+    let tanh (t: Tensor) = t.Tanh(callerFile = "", callerLine = 0, callerMember = "tanh")
     /// Elementwise e^x.
-    let exp (t: Tensor) = t.Exp()
+    let exp (t: Tensor) = t.Exp(callerFile = "", callerLine = 0, callerMember = "exp")
     /// Elementwise natural logarithm.
-    let log (t: Tensor) = t.Log()
+    let log (t: Tensor) = t.Log(callerFile = "", callerLine = 0, callerMember = "log")
     /// The sum of all elements (a 0-d tensor).
     let sum (t: Tensor) = t.Sum()
     /// The mean of all elements (a 0-d tensor).
@@ -42,17 +42,17 @@ module Tensors =
     let crossEntropy (target: Tensor) (logits: Tensor) = logits.CrossEntropy target
 
     /// The matrix product with `torch.matmul`'s rules.
-    let matmul (a: Tensor) (b: Tensor) = a.MatMul b
+    let matmul (a: Tensor) (b: Tensor) = a.MatMul(b, "", 0, "matmul")
 
     /// The matrix product: `a @@ b` (Python's `a @ b`).
-    let ( @@ ) (a: Tensor) (b: Tensor) = a.MatMul b
+    let ( @@ ) (a: Tensor) (b: Tensor) = a.MatMul(b, "", 0, "@@")
 
     /// `x @ w.T + b`, for pipelines: `x |> linear w b`.
     let linear (w: Tensor) (b: Tensor) (x: Tensor) = Tensor.Linear(x, w, b)
 
     /// Runs `f` with recording turned off on this thread (`with torch.no_grad():`).
     let noGrad (f: unit -> 'a) : 'a =
-        use _ = Autograd.NoGrad()
+        use _ = Autograd.NoGrad(callerFile = "", callerLine = 0, callerMember = "noGrad")
         f ()
 
 /// The pure differentiation transforms. None reads or writes any leaf's `Grad`, and they nest: a transform
@@ -73,12 +73,12 @@ module Transforms =
         Depth.Enter()
         try f () finally Depth.Exit()
 
-    let private finish (t: Tensor) = if Depth.Current = 0 then t.Detach() else t
+    let private finish (t: Tensor) = if Depth.Current = 0 then t.Detach(callerFile = "", callerLine = 0, callerMember = "grad") else t
 
     // The variable a transform differentiates with respect to: a fresh leaf, or, when the argument is itself
     // being differentiated by an outer transform, an identity node on it (so the outer graph stays connected and
     // only paths through this argument count as this transform's derivative).
-    let private lift (x: Tensor) = if x.RequiresGrad then x.Clone() else x.Detach().RequiresGrad_(true)
+    let private lift (x: Tensor) = if x.RequiresGrad then x.Clone() else x.Detach("", 0, "grad").RequiresGrad_(true, "", 0, "grad")
 
     let private gradOf (outputs: Tensor) (input: Tensor) (seed: Tensor option) (createGraph: bool) (retainGraph: bool) =
         if not outputs.RequiresGrad then Tensor.ZerosLike input
@@ -124,23 +124,24 @@ module Transforms =
                 let y = f xl
                 if not y.RequiresGrad then y, Tensor.ZerosLike y
                 else
-                    let u = Tensor.ZerosLike(y).RequiresGrad_(true)
+                    let u = Tensor.ZerosLike(y).RequiresGrad_(true, "", 0, "jvp")
                     let jtu = gradOf y xl (Some u) true true
                     let inner = (jtu * v).Sum()
                     y, gradOf inner u None createGraph false)
         finish y, finish jv
 
 /// Explicit, tracked in-place writes: each bumps the version counter shared by every view and `stopGradient`
-/// alias, and returns the handle to use from now on.
+/// alias, and returns the handle to use from now on. F# functions cannot take caller info, so diagnostics name these
+/// writes by function (`Mutable.zero (line unknown)`); call the methods (`t.Zero_()`) to get your own file:line.
 module Mutable =
     /// Fills with zeros (`t.zero_()`).
-    let zero (t: Tensor) : Tensor = t.Zero_()
+    let zero (t: Tensor) : Tensor = t.Zero_(callerFile = "", callerLine = 0, callerMember = "Mutable.zero")
     /// Fills with `value` (`t.fill_(value)`).
-    let fill (value: float32) (t: Tensor) : Tensor = t.Fill_ value
+    let fill (value: float32) (t: Tensor) : Tensor = t.Fill_(value, "", 0, "Mutable.fill")
     /// Adds `other` in place (`t.add_(other)`).
-    let add (other: Tensor) (t: Tensor) : Tensor = t.Add_ other
+    let add (other: Tensor) (t: Tensor) : Tensor = t.Add_(other, 1f, "", 0, "Mutable.add")
     /// Copies `src` into `t` (`t.copy_(src)`).
-    let copy (src: Tensor) (t: Tensor) : Tensor = t.Copy_ src
+    let copy (src: Tensor) (t: Tensor) : Tensor = t.Copy_(src, "", 0, "Mutable.copy")
 
 /// The untracked escape hatch.
 module Unsafe =

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace Functional;
 
@@ -22,15 +23,22 @@ public static partial class Autograd
         return Engine.Run(outputs, grads, retainGraph || createGraph, createGraph, inputs, allowUnused)!;
     }
 
-    /// <summary>Turns recording off on this thread until disposed (<c>with torch.no_grad():</c>).</summary>
-    public static IDisposable NoGrad() => GradMode.Set(false);
+    /// <summary>Turns recording off on this thread until disposed (<c>with torch.no_grad():</c>). Results computed in
+    /// the scope from tensors that require grad remember the call site, for <c>WhyNoGrad</c>.</summary>
+    public static IDisposable NoGrad([CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0,
+                                     [CallerMemberName] string callerMember = "") =>
+        GradMode.Set(false, new CallSite(callerFile, callerLine, callerMember));
 
     /// <summary>Turns recording on on this thread until disposed (<c>with torch.enable_grad():</c>).</summary>
-    public static IDisposable EnableGrad() => GradMode.Set(true);
+    public static IDisposable EnableGrad([CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0,
+                                         [CallerMemberName] string callerMember = "") =>
+        GradMode.Set(true, new CallSite(callerFile, callerLine, callerMember));
 
     /// <summary>Sets recording on or off on this thread at once; disposing the result restores the previous mode
-    /// (<c>torch.set_grad_enabled</c>).</summary>
-    public static IDisposable SetGradEnabled(bool on) => GradMode.Set(on);
+    /// (<c>torch.set_grad_enabled</c>). Turning it off remembers the call site, as <see cref="NoGrad"/> does.</summary>
+    public static IDisposable SetGradEnabled(bool on, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0,
+                                             [CallerMemberName] string callerMember = "") =>
+        GradMode.Set(on, new CallSite(callerFile, callerLine, callerMember));
 
     /// <summary>Whether ops record graph nodes on this thread (<c>torch.is_grad_enabled()</c>).</summary>
     public static bool IsGradEnabled => GradMode.IsEnabled;

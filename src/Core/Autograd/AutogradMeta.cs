@@ -8,10 +8,12 @@ namespace Functional;
 internal sealed class AutogradMeta
 {
     public bool RequiresGrad;           // leaves only; a non-leaf requires grad because it has a grad_fn
+    public CallSite RequiresGradSite;   // where RequiresGrad was last set through a caller-info API (diagnostics)
     public Tensor? Grad;                // a leaf's accumulator, or a non-leaf's retained gradient
     public bool RetainsGrad;
     public List<HookEntry>? Hooks;
     public string? SupersededBy;        // the op that superseded this handle, or null
+    public CallSite SupersededAt;       // where that op was called (diagnostics)
     public bool HistoryRewritten;       // superseded by a recorded in-place op: the storage now carries new history
     public bool WarnedNonLeafGrad;
     public AccumulateGrad? Accumulator; // a leaf's node in every graph built on it (one per leaf, so edges merge)

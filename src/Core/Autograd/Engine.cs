@@ -184,7 +184,7 @@ internal static class Engine
                                     $"No gradient reached input {i} ({inputs![i].Describe()}); pass allowUnused: true to get null for it.");
                     if (!createGraph)
                         for (int i = 0; i < captured.Length; i++)
-                            if (captured[i] is { RequiresGrad: true } c) captured[i] = c.Detach();
+                            if (captured[i] is { RequiresGrad: true } c) captured[i] = c.DetachQuiet();
                     return captured;
                 }
                 var delivered = new Dictionary<Storage, int>(ReferenceEqualityComparer.Instance);
@@ -285,7 +285,7 @@ internal static class Engine
         lock (meta)
         {
             if (meta.Grad is null)
-                meta.Grad = createGraph ? g.Clone() : owned ? g.Detach() : g.Detach().Clone();
+                meta.Grad = createGraph ? g.Clone() : owned ? g.DetachQuiet() : g.DetachQuiet().Clone();
             else if (createGraph)
                 meta.Grad = meta.Grad + g;
             else

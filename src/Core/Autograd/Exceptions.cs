@@ -28,6 +28,16 @@ public sealed class VersionMismatchException : AutogradException
     public int CurrentVersion { get; }
     /// <summary>The grad_fn name of the op that produced the saved tensor, or null for a leaf.</summary>
     public string? Producer { get; }
+
+    /// <summary>The op that saved the tensor, e.g. <c>Sigmoid</c>.</summary>
+    public string SavedBy { get; init; } = "";
+
+    /// <summary>Where the saving op was called (unknown for ops that take no caller info).</summary>
+    public CallSite SavedAt { get; init; }
+
+    /// <summary>The tracked writes that bumped the version since the save, oldest first, as far as they are logged
+    /// (the last 8 writes to the storage).</summary>
+    public IReadOnlyList<InPlaceWrite> Writes { get; init; } = [];
 }
 
 /// <summary>Backward was called on a tensor that does not require grad and has no grad_fn.</summary>

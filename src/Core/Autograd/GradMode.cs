@@ -5,6 +5,10 @@ internal static class GradMode
 {
     [ThreadStatic] private static bool _disabled;
 
+    /// <summary>The site of the innermost user scope that turned recording off (diagnostics); null when recording is on
+    /// or it was turned off by the library itself (backward, optimizer steps).</summary>
+    [ThreadStatic] internal static CallSite? UserScopeSite;
+
     public static bool IsEnabled
     {
         get => !_disabled;
@@ -14,12 +18,23 @@ internal static class GradMode
     /// <summary>Sets the mode now; disposing the result restores the mode that was in force before.</summary>
     public static IDisposable Set(bool enabled)
     {
-        var scope = new Scope(IsEnabled);
+        var scope = new Scope(IsEnabled, UserScopeSite);
         IsEnabled = enabled;
+        UserScopeSite = null;
         return scope;
     }
 
-    private sealed class Scope(bool previous) : IDisposable
+    /// <summary>As <see cref="Set(bool)"/>, for a user's scope: a scope that turns recording off remembers
+    /// <paramref name="site"/> so results computed in it can say where (CutKind.NoGrad).</summary>
+    public static IDisposable Set(bool enabled, CallSite site)
+    {
+        var scope = new Scope(IsEnabled, UserScopeSite);
+        IsEnabled = enabled;
+        UserScopeSite = enabled ? null : site.HasAny ? site : null;
+        return scope;
+    }
+
+    private sealed class Scope(bool previous, CallSite? previousSite) : IDisposable
     {
         private bool _disposed;
         public void Dispose()
@@ -27,6 +42,7 @@ internal static class GradMode
             if (_disposed) return;
             _disposed = true;
             IsEnabled = previous;
+            UserScopeSite = previousSite;
         }
     }
 }

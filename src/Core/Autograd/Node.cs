@@ -11,12 +11,28 @@ public abstract class Node
 
     internal readonly Node?[] Next;
     internal readonly long Sequence;
+    /// <summary>Where the op that built this node was called (default when the op takes no caller info).</summary>
+    internal readonly CallSite Site;
+    /// <summary>Forward inputs that carried a cut (Detach, NoGrad, ...): the edges this node does not have. Set by
+    /// Graph.Attach before the node escapes; null when none.</summary>
+    internal CutInput[]? Cuts;
 
-    private protected Node(string name, Node?[] next)
+    private protected Node(string name, Node?[] next, CallSite site = default)
     {
         Name = name;
         Next = next;
+        Site = site;
         Sequence = Interlocked.Increment(ref _nextSequence);
+    }
+
+    /// <summary>The op's name without PyTorch's backward suffix: <c>Sigmoid</c> for <c>SigmoidBackward0</c>.</summary>
+    internal string OpName
+    {
+        get
+        {
+            int i = Name.IndexOf("Backward", StringComparison.Ordinal);
+            return i > 0 ? Name[..i] : Name;
+        }
     }
 
     /// <summary>The op's backward name as PyTorch prints it, e.g. <c>SigmoidBackward0</c>.</summary>
@@ -78,7 +94,7 @@ internal sealed class FunctionNode : Node
     private bool _released;
 
     public FunctionNode(string name, Node?[] next, BackwardRule rule, SavedTensor?[] saved, double? scalar,
-                        int[]?[]? inputShapes, DType[]? inputDTypes) : base(name, next)
+                        int[]?[]? inputShapes, DType[]? inputDTypes, CallSite site = default) : base(name, next, site)
     {
         _rule = rule;
         _saved = saved;
@@ -87,13 +103,13 @@ internal sealed class FunctionNode : Node
         InputDTypes = inputDTypes;
     }
 
-    internal void SaveOutput(Tensor output) => _savedOutput = new SavedTensor(output, Name);
+    internal void SaveOutput(Tensor output) => _savedOutput = new SavedTensor(output, Name, Site);
 
-    /// <summary>The saved inputs (null entries: not saved), for the graph view.</summary>
-    internal IReadOnlyList<SavedTensor?> SavedInputs => _saved;
+    /// <summary>The saved inputs (diagnostics; null entries were not saved).</summary>
+    internal IReadOnlyList<SavedTensor?> Saved => _saved;
 
-    /// <summary>The saved output, or null, for the graph view.</summary>
-    internal SavedTensor? SavedOutput => _savedOutput;
+    /// <summary>The saved output, or null (diagnostics).</summary>
+    internal SavedTensor? SavedOutputTensor => _savedOutput;
 
     /// <summary>Whether a backward without retainGraph freed the saved tensors.</summary>
     internal bool IsReleased => _released;

@@ -17,21 +17,26 @@ internal sealed class SavedTensor
     /// <param name="tensor">The tensor to save.</param>
     /// <param name="producer">The grad_fn name of the op that produced it (null for a leaf): an input's own
     /// grad_fn, or the saving node itself for an output it saves.</param>
-    public SavedTensor(Tensor tensor, string? producer)
+    /// <param name="site">Where the saving op was called (diagnostics).</param>
+    public SavedTensor(Tensor tensor, string? producer, CallSite site = default)
     {
         _tensor = tensor;
         _version = tensor.Version;
         _producer = producer;
+        Site = site;
     }
 
-    /// <summary>The saved tensor, or null once released.</summary>
-    public Tensor? Value => _tensor;
+    /// <summary>Where the saving op was called (default when unknown).</summary>
+    public CallSite Site { get; }
 
-    /// <summary>The version its storage had when it was saved.</summary>
+    /// <summary>The version the tensor had when saved.</summary>
     public int SavedVersion => _version;
 
-    /// <summary>The grad_fn name of the op that produced it, or null for a leaf.</summary>
-    public string? Producer => _producer;
+    /// <summary>The saved tensor without checking it, or null once released (diagnostics).</summary>
+    public Tensor? Peek => _tensor;
+
+    /// <summary>Whether a tracked write changed the tensor since it was saved.</summary>
+    public bool IsStale => _tensor is { } t && t.Version != _version;
 
     public void Check(Node consumer)
     {
@@ -42,11 +47,11 @@ internal sealed class SavedTensor
         string msg =
             "one of the variables needed for gradient computation has been modified by an inplace operation: " +
             $"[{t.DType.ScalarTypeName()} {Shape.Format(t._shape)}]{which} is at version {now}; expected version {_version} instead. " +
-            $"Hint: {consumer.Name} saved this tensor for backward, and a tracked in-place write since then " +
-            "(through the tensor itself, a view of it, or a Detach() alias: they all share one version counter) changed it. " +
-            "Write to a Clone() instead, or make the write after backward. (Writing through .Data would hide the write " +
+            "Hint: " + Diagnostics.StaleSaveHint(t, consumer, Site, _version, out var writes) +
+            " A tracked in-place write (through the tensor itself, a view of it, or a Detach() alias: they all share one version counter) " +
+            "changed it after it was saved. Write to a Clone() instead, or make the write after backward. (Writing through .Data would hide the write " +
             "and give a silently wrong gradient.)";
-        throw new VersionMismatchException(msg, _version, now, _producer);
+        throw new VersionMismatchException(msg, _version, now, _producer) { Writes = writes, SavedAt = Site, SavedBy = consumer.OpName };
     }
 
     public Tensor Unpack(Node consumer)

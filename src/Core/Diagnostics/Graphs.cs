@@ -96,9 +96,9 @@ internal sealed class GraphDrawing((string Name, Tensor Tensor)[] names)
                 break;
             case FunctionNode fn:
                 _dot.Node(id, OpLabel(fn), ("fillcolor", OpColor));
-                for (int i = 0; i < fn.SavedInputs.Count; i++)
-                    if (fn.SavedInputs[i] is { } s) DrawSaved(id, fn, s, $"saved[{i}]");
-                if (fn.SavedOutput is { } o) DrawSaved(id, fn, o, "saved result");
+                for (int i = 0; i < fn.Saved.Count; i++)
+                    if (fn.Saved[i] is { } s) DrawSaved(id, fn, s, $"saved[{i}]");
+                if (fn.SavedOutputTensor is { } o) DrawSaved(id, fn, o, "saved result");
                 break;
             default:
                 _dot.Node(id, node.Name, ("fillcolor", OpColor));
@@ -112,7 +112,7 @@ internal sealed class GraphDrawing((string Name, Tensor Tensor)[] names)
         string label = fn.Name;
         foreach (var (name, t) in names)
             if (ReferenceEquals(t._gradFn, fn)) label += $"\n-> {name}";
-        if (fn.IsReleased && (fn.SavedInputs.Count > 0 || fn.SavedOutput is not null))
+        if (fn.IsReleased && (fn.Saved.Count > 0 || fn.SavedOutputTensor is not null))
             label += "\n(saved tensors freed by backward)";
         return label;
     }
@@ -120,7 +120,7 @@ internal sealed class GraphDrawing((string Name, Tensor Tensor)[] names)
     private void DrawSaved(string nodeId, FunctionNode fn, SavedTensor s, string slot)
     {
         string id = "s" + ++_saved;
-        if (s.Value is not { } t)
+        if (s.Peek is not { } t)
         {
             _dot.Node(id, $"{slot}\nfreed by backward (saved at version {s.SavedVersion})", ("fillcolor", FreedColor));
         }

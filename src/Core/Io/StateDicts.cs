@@ -59,7 +59,7 @@ public static class StateDicts
                 missing, unexpected, mismatches, mismatchedKeys);
         }
 
-        using (Autograd.NoGrad())
+        using (GradMode.Set(false))
             foreach (var (name, dst) in target)
                 if (source.TryGetValue(name, out var src))
                     dst.Copy_(src);

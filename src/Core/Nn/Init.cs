@@ -33,7 +33,7 @@ public static class Init
                 values = Tensor.From(v, tensor.Shape.ToArray());
             }
         }
-        using (Autograd.NoGrad())
+        using (GradMode.Set(false))
             return tensor.Copy_(values);
     }
 

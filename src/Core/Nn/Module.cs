@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Functional.Nn;
@@ -168,9 +169,14 @@ public abstract class Module
 
     /// <summary>Sets <see cref="Parameter.RequiresGrad"/> on every parameter and returns this module
     /// (<c>module.requires_grad_(on)</c>). <c>RequiresGrad_(false)</c> freezes the module: backward no longer fills its gradients.</summary>
-    public Module RequiresGrad_(bool on = true)
+    /// <param name="on">The new flag.</param>
+    /// <param name="callerFile">Filled in by the compiler: where this was called, for diagnostics.</param>
+    /// <param name="callerLine">Filled in by the compiler.</param>
+    /// <param name="callerMember">Filled in by the compiler.</param>
+    public Module RequiresGrad_(bool on = true, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0,
+                                [CallerMemberName] string callerMember = "")
     {
-        foreach (var p in Parameters()) p.RequiresGrad = on;
+        foreach (var p in Parameters()) p.SetRequiresGrad(on, callerFile, callerLine, callerMember);
         return this;
     }
 
@@ -185,7 +191,7 @@ public abstract class Module
     public Dictionary<string, Tensor> StateDict()
     {
         var d = new Dictionary<string, Tensor>();
-        foreach (var (name, p) in AllNamedParameters()) d[name] = p.Detach();
+        foreach (var (name, p) in AllNamedParameters()) d[name] = p.DetachQuiet();
         return d;
     }
 

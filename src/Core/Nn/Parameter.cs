@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Functional.Nn;
 
 /// <summary>
@@ -24,17 +26,34 @@ public class Parameter : Tensor
     }
 
     /// <summary>Whether backward fills this parameter's <see cref="Tensor.Grad"/> (<c>p.requires_grad</c>). Setting it
-    /// to false freezes the parameter; it can be set back at any time (a parameter is always a leaf).</summary>
+    /// to false freezes the parameter; it can be set back at any time (a parameter is always a leaf). A property setter
+    /// cannot take caller info: use <see cref="SetRequiresGrad"/> or <see cref="RequiresGrad_"/> for diagnostics that
+    /// name where a parameter was frozen.</summary>
     public new bool RequiresGrad
     {
         get => base.RequiresGrad;
-        set => base.RequiresGrad_(value);
+        set => SetRequiresGradCore(value, default);
     }
 
-    /// <summary>Sets <see cref="RequiresGrad"/> and returns this parameter (<c>p.requires_grad_()</c>).</summary>
-    public new Parameter RequiresGrad_(bool requiresGrad = true)
+    /// <summary>Sets <see cref="RequiresGrad"/>, remembering where (for <c>Autograd.WhyNoGrad</c> and
+    /// <c>Optimizer.Explain</c>).</summary>
+    /// <param name="requiresGrad">The new flag.</param>
+    /// <param name="callerFile">Filled in by the compiler.</param>
+    /// <param name="callerLine">Filled in by the compiler.</param>
+    /// <param name="callerMember">Filled in by the compiler.</param>
+    public void SetRequiresGrad(bool requiresGrad, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0,
+                                [CallerMemberName] string callerMember = "") =>
+        SetRequiresGradCore(requiresGrad, new CallSite(callerFile, callerLine, callerMember));
+
+    /// <summary>Sets <see cref="RequiresGrad"/> and returns this parameter (<c>p.requires_grad_()</c>), remembering where.</summary>
+    /// <param name="requiresGrad">The new flag.</param>
+    /// <param name="callerFile">Filled in by the compiler.</param>
+    /// <param name="callerLine">Filled in by the compiler.</param>
+    /// <param name="callerMember">Filled in by the compiler.</param>
+    public new Parameter RequiresGrad_(bool requiresGrad = true, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0,
+                                       [CallerMemberName] string callerMember = "")
     {
-        base.RequiresGrad_(requiresGrad);
+        SetRequiresGradCore(requiresGrad, new CallSite(callerFile, callerLine, callerMember));
         return this;
     }
 
@@ -54,9 +73,9 @@ public class Parameter : Tensor
             Grad = null;
             return;
         }
-        using (Autograd.NoGrad())
+        using (GradMode.Set(false))
         {
-            if (g.GradFn is not null) Grad = g = g.Detach();
+            if (g.GradFn is not null) Grad = g = g.DetachQuiet();
             else if (g.RequiresGrad) g.RequiresGrad_(false);
             g.Zero_();
         }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Functional;
 
 // + - * / (tensor and scalar, both sides), neg, pow, reciprocal: forward and backward side by side.
@@ -73,20 +75,20 @@ public partial class Tensor
     public Tensor Neg() => Graph.Record(CpuKernels.Unary(this, UnaryOp.Neg), "NegBackward0", [this], static (g, _) => [-g]);
 
     /// <summary>Elementwise power with a scalar exponent (<c>a ** p</c>).</summary>
-    public Tensor Pow(float exponent)
+    public Tensor Pow(float exponent, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
     {
         double p = exponent;
-        return Graph.Record(CpuKernels.Scalar(this, p, BinaryOp.Pow, scalarFirst: false), "PowBackward0", [this],
+        return Graph.RecordAt(new CallSite(callerFile, callerLine, callerMember), CpuKernels.Scalar(this, p, BinaryOp.Pow, scalarFirst: false), "PowBackward0", [this],
             static (g, s) => [s.Scalar == 0 ? ZerosLike(s[0]) : g * (s[0].Pow((float)(s.Scalar - 1)) * (float)s.Scalar)], save: [this], scalar: p);
     }
 
     /// <summary>Elementwise power with a tensor exponent, broadcast (<c>a ** b</c>). The exponent's gradient is
     /// <c>a**b * log(a)</c>, taken as 0 where a = 0 and b ≥ 0 (as PyTorch does).</summary>
-    public Tensor Pow(Tensor exponent)
+    public Tensor Pow(Tensor exponent, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
     {
         Tensor a = this, b = exponent;
         var shape = PrepareBinary(ref a, ref b, "Pow");
-        return Graph.Record(CpuKernels.Binary(a, b, BinaryOp.Pow, shape), "PowBackward1", [a, b], static (g, s) =>
+        return Graph.RecordAt(new CallSite(callerFile, callerLine, callerMember), CpuKernels.Binary(a, b, BinaryOp.Pow, shape), "PowBackward1", [a, b], static (g, s) =>
         {
             Tensor x = s[0], e = s[1];
             Tensor? gx = s.NeedsGrad(0) ? g * e * x.Pow(e - 1f) : null;

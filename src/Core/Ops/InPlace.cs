@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Functional;
 
 // Note [In-place Ops and Supersession]
@@ -20,75 +22,76 @@ public partial class Tensor
     // derivatives.yaml: `self: zeros_like(grad)`): leaves behind it end up with Grad = zeros rather than null.
 
     /// <summary>Fills with zeros in place (<c>t.zero_()</c>). Returns the handle to use from now on.</summary>
-    public Tensor Zero_() => InPlace("Zero_", "ZeroBackward0", CpuKernels.Full(_shape, DType, 0), [this], static (g, _) => [ZerosLike(g)]);
+    public Tensor Zero_([CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") => InPlace("Zero_", Site(callerFile, callerLine, callerMember), "ZeroBackward0", CpuKernels.Full(_shape, DType, 0), [this], static (g, _) => [ZerosLike(g)]);
 
     /// <summary>Fills with <paramref name="value"/> in place (<c>t.fill_(v)</c>). Returns the handle to use from now on.</summary>
-    public Tensor Fill_(float value) => InPlace("Fill_", "FillBackward2", CpuKernels.Full(_shape, DType, value), [this], static (g, _) => [ZerosLike(g)]);
+    public Tensor Fill_(float value, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") => InPlace("Fill_", Site(callerFile, callerLine, callerMember), "FillBackward2", CpuKernels.Full(_shape, DType, value), [this], static (g, _) => [ZerosLike(g)]);
 
     /// <summary>Adds <paramref name="alpha"/> * <paramref name="other"/> in place (<c>t.add_(other, alpha=alpha)</c>).</summary>
-    public Tensor Add_(Tensor other, float alpha = 1)
+    public Tensor Add_(Tensor other, float alpha = 1, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
     {
         var o = Operand(other, "Add_");
         var value = alpha == 1 ? CpuKernels.Binary(this, o, BinaryOp.Add, _shape) : CpuKernels.Binary(this, CpuKernels.Scalar(o, alpha, BinaryOp.Mul, false), BinaryOp.Add, _shape);
-        return InPlace("Add_", "AddBackward0", value, [this, o], (g, s) => [g, s.NeedsGrad(1) ? (alpha == 1 ? g : g * alpha) : null]);
+        return InPlace("Add_", Site(callerFile, callerLine, callerMember), "AddBackward0", value, [this, o], (g, s) => [g, s.NeedsGrad(1) ? (alpha == 1 ? g : g * alpha) : null]);
     }
 
     /// <summary>Adds a scalar in place (<c>t.add_(s)</c>).</summary>
-    public Tensor Add_(float value) =>
-        InPlace("Add_", "AddBackward0", CpuKernels.Scalar(this, value, BinaryOp.Add, false), [this], static (g, _) => [g]);
+    public Tensor Add_(float value, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
+        InPlace("Add_", Site(callerFile, callerLine, callerMember), "AddBackward0", CpuKernels.Scalar(this, value, BinaryOp.Add, false), [this], static (g, _) => [g]);
 
     /// <summary>Subtracts <paramref name="alpha"/> * <paramref name="other"/> in place (<c>t.sub_(other, alpha=alpha)</c>).</summary>
-    public Tensor Sub_(Tensor other, float alpha = 1)
+    public Tensor Sub_(Tensor other, float alpha = 1, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
     {
         var o = Operand(other, "Sub_");
         var value = CpuKernels.Binary(this, alpha == 1 ? o : CpuKernels.Scalar(o, alpha, BinaryOp.Mul, false), BinaryOp.Sub, _shape);
-        return InPlace("Sub_", "SubBackward0", value, [this, o], (g, s) => [g, s.NeedsGrad(1) ? g * -alpha : null]);
+        return InPlace("Sub_", Site(callerFile, callerLine, callerMember), "SubBackward0", value, [this, o], (g, s) => [g, s.NeedsGrad(1) ? g * -alpha : null]);
     }
 
     /// <summary>Subtracts a scalar in place (<c>t.sub_(s)</c>).</summary>
-    public Tensor Sub_(float value) =>
-        InPlace("Sub_", "SubBackward0", CpuKernels.Scalar(this, value, BinaryOp.Sub, false), [this], static (g, _) => [g]);
+    public Tensor Sub_(float value, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
+        InPlace("Sub_", Site(callerFile, callerLine, callerMember), "SubBackward0", CpuKernels.Scalar(this, value, BinaryOp.Sub, false), [this], static (g, _) => [g]);
 
     /// <summary>Multiplies by <paramref name="other"/> in place (<c>t.mul_(other)</c>).</summary>
-    public Tensor Mul_(Tensor other)
+    public Tensor Mul_(Tensor other, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
     {
         var o = Operand(other, "Mul_");
-        return InPlace("Mul_", "MulBackward0", CpuKernels.Binary(this, o, BinaryOp.Mul, _shape), [this, o],
+        return InPlace("Mul_", Site(callerFile, callerLine, callerMember), "MulBackward0", CpuKernels.Binary(this, o, BinaryOp.Mul, _shape), [this, o],
             static (g, s) => [s.NeedsGrad(0) ? g * s[0] : null, s.NeedsGrad(1) ? g * s[1] : null],
             save: [o, this]);
     }
 
     /// <summary>Multiplies by a scalar in place (<c>t.mul_(s)</c>).</summary>
-    public Tensor Mul_(float value) =>
-        InPlace("Mul_", "MulBackward0", CpuKernels.Scalar(this, value, BinaryOp.Mul, false), [this], static (g, s) => [g * (float)s.Scalar], scalar: value);
+    public Tensor Mul_(float value, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
+        InPlace("Mul_", Site(callerFile, callerLine, callerMember), "MulBackward0", CpuKernels.Scalar(this, value, BinaryOp.Mul, false), [this], static (g, s) => [g * (float)s.Scalar], scalar: value);
 
     /// <summary>Divides by <paramref name="other"/> in place (<c>t.div_(other)</c>).</summary>
-    public Tensor Div_(Tensor other)
+    public Tensor Div_(Tensor other, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
     {
         var o = Operand(other, "Div_");
-        return InPlace("Div_", "DivBackward0", CpuKernels.Binary(this, o, BinaryOp.Div, _shape), [this, o],
+        return InPlace("Div_", Site(callerFile, callerLine, callerMember), "DivBackward0", CpuKernels.Binary(this, o, BinaryOp.Div, _shape), [this, o],
             static (g, s) => [s.NeedsGrad(0) ? g / s[0] : null, s.NeedsGrad(1) ? -g * s[1] / (s[0] * s[0]) : null],
             save: [o, this]);
     }
 
     /// <summary>Divides by a scalar in place (<c>t.div_(s)</c>).</summary>
-    public Tensor Div_(float value) =>
-        InPlace("Div_", "DivBackward0", CpuKernels.Scalar(this, value, BinaryOp.Div, false), [this], static (g, s) => [g / (float)s.Scalar], scalar: value);
+    public Tensor Div_(float value, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
+        InPlace("Div_", Site(callerFile, callerLine, callerMember), "DivBackward0", CpuKernels.Scalar(this, value, BinaryOp.Div, false), [this], static (g, s) => [g / (float)s.Scalar], scalar: value);
 
     /// <summary>Copies <paramref name="src"/> (broadcast, converted to this dtype) into this tensor (<c>t.copy_(src)</c>).</summary>
-    public Tensor Copy_(Tensor src) => CopyInPlaceCore(src, "Copy_", allowRebase: true);
+    public Tensor Copy_(Tensor src, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
+        CopyInPlaceCore(src, "Copy_", allowRebase: true, Site(callerFile, callerLine, callerMember));
 
     /// <summary>Applies ReLU in place (<c>t.relu_()</c>).</summary>
-    public Tensor Relu_() =>
-        InPlace("Relu_", "ReluBackward0", CpuKernels.Unary(this, UnaryOp.Relu), [this],
+    public Tensor Relu_([CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
+        InPlace("Relu_", Site(callerFile, callerLine, callerMember), "ReluBackward0", CpuKernels.Unary(this, UnaryOp.Relu), [this],
             static (g, s) => [g * CpuKernels.Compare(s.Output, 0, CompareOp.Gt)], saveOutput: true);
 
     /// <summary>Applies the sigmoid in place (<c>t.sigmoid_()</c>).</summary>
-    public Tensor Sigmoid_() =>
-        InPlace("Sigmoid_", "SigmoidBackward0", CpuKernels.Unary(this, UnaryOp.Sigmoid), [this],
+    public Tensor Sigmoid_([CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
+        InPlace("Sigmoid_", Site(callerFile, callerLine, callerMember), "SigmoidBackward0", CpuKernels.Unary(this, UnaryOp.Sigmoid), [this],
             static (g, s) => [g * (s.Output * (1f - s.Output))], saveOutput: true);
 
-    internal Tensor CopyInPlaceCore(Tensor src, string op, bool allowRebase = false)
+    internal Tensor CopyInPlaceCore(Tensor src, string op, bool allowRebase = false, CallSite site = default)
     {
         ArgumentNullException.ThrowIfNull(src);
         if (Shape.TryBroadcast(_shape, src._shape) is not { } b || !b.AsSpan().SequenceEqual(_shape))
@@ -97,14 +100,14 @@ public partial class Tensor
             throw new DTypeMismatchException($"{op}: cannot copy a tensor that requires grad ({src.Describe()}) into an Int64 tensor.");
         if (!allowRebase && Graph.ShouldRecord([this, src]))
         {
-            CheckInPlaceRecordable(op);
+            CheckInPlaceRecordable(op, site);
             throw new NotSupportedException(
                 $"{op} into {Describe()} with {src.Describe()} would record a node and give the receiver a new history, which an indexer " +
                 "cannot return. Use Copy_ on the tensor and keep the handle it returns, or build the value out of place with SliceScatter.");
         }
         var value = CpuKernels.Empty(DType, (int[])_shape.Clone());
         CpuKernels.CopyInto(value, src);
-        return InPlace(op, "CopyBackwards", value, [this, src], static (g, s) => [s.NeedsGrad(0) ? ZerosLike(g) : null, g]);
+        return InPlace(op, site, "CopyBackwards", value, [this, src], static (g, s) => [s.NeedsGrad(0) ? ZerosLike(g) : null, g]);
     }
 
     /// <summary>An in-place op's tensor operand, converted to the receiver's dtype and checked to fit its shape.</summary>
@@ -120,6 +123,11 @@ public partial class Tensor
         return other.DType == DType ? other : other.To(DType);
     }
 
+    private static string At(CallSite site) => site.IsKnown ? $" at {site}" : "";
+
+    private static string RequiresGradSetAt(Tensor leaf) =>
+        leaf._meta.RequiresGradSite is { IsKnown: true } s ? $", which was made to require grad at {s}" : "";
+
     private void CheckNoInternalOverlap(string op)
     {
         for (int d = 0; d < Rank; d++)
@@ -131,12 +139,12 @@ public partial class Tensor
 
     // A view taken without recording (under NoGrad) of a tensor that requires grad, written with grad mode on:
     // the write would change the base's values without entering its history.
-    private void CheckNoGradViewWrite(string op, Tensor viewed)
+    private void CheckNoGradViewWrite(string op, CallSite site, Tensor viewed)
     {
         if (viewed.IsLeaf)
             throw new LeafInPlaceException(
                 "a view of a leaf Variable that requires grad is being used in an in-place operation. " +
-                $"{op} on {Describe()}, a view of {viewed.Describe()} taken under NoGrad: do the update under `using (Autograd.NoGrad())` too.");
+                $"{op}{At(site)} on {Describe()}, a view of {viewed.Describe()}{RequiresGradSetAt(viewed)} taken under NoGrad: do the update under `using (Autograd.NoGrad())` too.");
         throw new AutogradException(
             "A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given that this use case is " +
             "ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the inplace either both " +
@@ -144,18 +152,18 @@ public partial class Tensor
             $"{op} on {Describe()}, a view of {viewed.Describe()}.");
     }
 
-    private void CheckInPlaceRecordable(string op)
+    private void CheckInPlaceRecordable(string op, CallSite site)
     {
         if (IsLeaf && _meta.RequiresGrad)
             throw new LeafInPlaceException(
                 "a leaf Variable that requires grad is being used in an in-place operation. " +
-                $"{op} on {Describe()}: do the update under `using (Autograd.NoGrad())` (as optimizers do), or write to a Clone().");
+                $"{op}{At(site)} on {Describe()}{RequiresGradSetAt(this)}: do the update under `using (Autograd.NoGrad())` (as optimizers do), or write to a Clone().");
         if (_viewBase is { } b)
         {
             if (b.IsLeaf && b.RequiresGrad)
                 throw new LeafInPlaceException(
                     "a view of a leaf Variable that requires grad is being used in an in-place operation. " +
-                    $"{op} on {Describe()}, a view of {b.Describe()}: do the update under `using (Autograd.NoGrad())`, or write to a Clone().");
+                    $"{op}{At(site)} on {Describe()}, a view of {b.Describe()}{RequiresGradSetAt(b)}: do the update under `using (Autograd.NoGrad())`, or write to a Clone().");
             throw new NotSupportedException(
                 $"{op} through a view ({Describe()}) of {b.Describe()} while recording: PyTorch would rewrite the base's history " +
                 "(CopySlices); Functional's handles are immutable, so it refuses rather than leave the base with a stale history. " +
@@ -164,26 +172,29 @@ public partial class Tensor
         }
     }
 
-    private Tensor InPlace(string op, string nodeName, Tensor newValue, Tensor[] inputs, BackwardRule rule,
+    private static CallSite Site(string file, int line, string member) => new(file, line, member);
+
+    private Tensor InPlace(string op, CallSite site, string nodeName, Tensor newValue, Tensor[] inputs, BackwardRule rule,
                            Tensor?[]? save = null, bool saveOutput = false, double? scalar = null)
     {
         CheckNoInternalOverlap(op);
         bool record = Graph.ShouldRecord(inputs);
-        if (!record && GradMode.IsEnabled && _viewBase is { RequiresGrad: true } viewed) CheckNoGradViewWrite(op, viewed);
+        if (!record && GradMode.IsEnabled && _viewBase is { RequiresGrad: true } viewed) CheckNoGradViewWrite(op, site, viewed);
         Tensor? output = null;
         if (record)
         {
-            CheckInPlaceRecordable(op);
+            CheckInPlaceRecordable(op, site);
             if (save is not null)
                 for (int i = 0; i < save.Length; i++)
                     if (ReferenceEquals(save[i], this)) save[i] = Clone();   // the old value, before the write
-            output = Graph.Attach(this, nodeName, inputs, rule, save, saveOutput: false, scalar, rebase: _meta);
+            output = Graph.Attach(this, nodeName, inputs, rule, save, saveOutput: false, scalar, rebase: _meta, site: site);
         }
         CpuKernels.CopyInto(this, newValue);
-        _version.Bump();
+        _version.Bump(op, site, _origin, _viewBase is not null);
         if (output is null) return this;
         _version.BumpRebase();
         _meta.SupersededBy = $"{op}()";
+        _meta.SupersededAt = site;
         _meta.HistoryRewritten = true;
         _meta.RetainsGrad = false;
         if (saveOutput) ((FunctionNode)output._gradFn!).SaveOutput(output);

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Functional;
 
 // Matrix products: matmul (1-D, 2-D, batched with broadcast batch dimensions) and linear.
@@ -8,7 +10,7 @@ public partial class Tensor
     /// matrix-vector product, 1-D@2-D a vector-matrix product, 2-D@2-D a matrix product, and higher ranks a batched
     /// product with broadcast batch dimensions.
     /// </summary>
-    public Tensor MatMul(Tensor other)
+    public Tensor MatMul(Tensor other, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
     {
         Tensor a = this, b = other;
         if (a.DType != b.DType)
@@ -24,14 +26,14 @@ public partial class Tensor
         if (a.Rank == 1 && b.Rank == 1)
         {
             var r = CpuKernels.MatMul(a.Unsqueeze0(), b.Unsqueeze1(), [1, 1]);
-            return Graph.Record(CpuKernels.Wrap0(r, []), "DotBackward0", [a, b],
+            return Graph.RecordAt(new CallSite(callerFile, callerLine, callerMember), CpuKernels.Wrap0(r, []), "DotBackward0", [a, b],
                 static (g, s) => [s.NeedsGrad(0) ? g * s[1] : null, s.NeedsGrad(1) ? g * s[0] : null],
                 save: [b.RequiresGrad ? a : null, a.RequiresGrad ? b : null]);
         }
         if (a.Rank == 2 && b.Rank == 1)
         {
             var r = CpuKernels.MatMul(a, b.Unsqueeze1(), [a._shape[0], 1]);
-            return Graph.Record(CpuKernels.Wrap0(r, [a._shape[0]]), "MvBackward0", [a, b],
+            return Graph.RecordAt(new CallSite(callerFile, callerLine, callerMember), CpuKernels.Wrap0(r, [a._shape[0]]), "MvBackward0", [a, b],
                 static (g, s) => [s.NeedsGrad(0) ? g.Unsqueeze(1) * s[1] : null, s.NeedsGrad(1) ? s[0].T.MatMul(g) : null],
                 save: [b.RequiresGrad ? a : null, a.RequiresGrad ? b : null]);
         }
@@ -42,7 +44,7 @@ public partial class Tensor
             ?? throw new ShapeMismatchException($"matmul: batch dimensions do not broadcast: {a.Describe()} @ {b.Describe()}.");
         int[] outShape = [.. batch, a._shape[^2], b._shape[^1]];
         string name = a.Rank == 2 && b.Rank == 2 ? "MmBackward0" : "BmmBackward0";
-        return Graph.Record(CpuKernels.MatMul(a, b, outShape), name, [a, b],
+        return Graph.RecordAt(new CallSite(callerFile, callerLine, callerMember), CpuKernels.MatMul(a, b, outShape), name, [a, b],
             static (g, s) => [s.NeedsGrad(0) ? g.MatMul(s[1].Transpose(-1, -2)) : null,
                               s.NeedsGrad(1) ? s[0].Transpose(-1, -2).MatMul(g) : null],
             save: [b.RequiresGrad ? a : null, a.RequiresGrad ? b : null]);

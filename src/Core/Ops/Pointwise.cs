@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Functional;
 
 // Pointwise math and activations: exp log sqrt abs sigmoid tanh relu. Each rule is written with Tensor ops,
@@ -5,34 +7,34 @@ namespace Functional;
 public partial class Tensor
 {
     /// <summary>Elementwise e^x (<c>torch.exp</c>).</summary>
-    public Tensor Exp() =>
-        Graph.Record(CpuKernels.Unary(this, UnaryOp.Exp), "ExpBackward0", [this], static (g, s) => [g * s.Output], saveOutput: true);
+    public Tensor Exp([CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
+        Graph.RecordAt(new CallSite(callerFile, callerLine, callerMember), CpuKernels.Unary(this, UnaryOp.Exp), "ExpBackward0", [this], static (g, s) => [g * s.Output], saveOutput: true);
 
     /// <summary>Elementwise natural logarithm (<c>torch.log</c>).</summary>
-    public Tensor Log() =>
-        Graph.Record(CpuKernels.Unary(this, UnaryOp.Log), "LogBackward0", [this], static (g, s) => [g / s[0]], save: [this]);
+    public Tensor Log([CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
+        Graph.RecordAt(new CallSite(callerFile, callerLine, callerMember), CpuKernels.Unary(this, UnaryOp.Log), "LogBackward0", [this], static (g, s) => [g / s[0]], save: [this]);
 
     /// <summary>Elementwise square root (<c>torch.sqrt</c>).</summary>
-    public Tensor Sqrt() =>
-        Graph.Record(CpuKernels.Unary(this, UnaryOp.Sqrt), "SqrtBackward0", [this], static (g, s) => [g / (s.Output * 2f)], saveOutput: true);
+    public Tensor Sqrt([CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
+        Graph.RecordAt(new CallSite(callerFile, callerLine, callerMember), CpuKernels.Unary(this, UnaryOp.Sqrt), "SqrtBackward0", [this], static (g, s) => [g / (s.Output * 2f)], saveOutput: true);
 
     /// <summary>Elementwise absolute value (<c>torch.abs</c>); its gradient at 0 is 0, as in PyTorch.</summary>
-    public Tensor Abs() =>
-        Graph.Record(CpuKernels.Unary(this, UnaryOp.Abs), "AbsBackward0", [this], static (g, s) => [g * CpuKernels.Unary(s[0], UnaryOp.Sign)], save: [this]);
+    public Tensor Abs([CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
+        Graph.RecordAt(new CallSite(callerFile, callerLine, callerMember), CpuKernels.Unary(this, UnaryOp.Abs), "AbsBackward0", [this], static (g, s) => [g * CpuKernels.Unary(s[0], UnaryOp.Sign)], save: [this]);
 
     /// <summary>Elementwise logistic sigmoid 1/(1+e^-x) (<c>torch.sigmoid</c>).</summary>
-    public Tensor Sigmoid() =>
-        Graph.Record(CpuKernels.Unary(this, UnaryOp.Sigmoid), "SigmoidBackward0", [this],
+    public Tensor Sigmoid([CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
+        Graph.RecordAt(new CallSite(callerFile, callerLine, callerMember), CpuKernels.Unary(this, UnaryOp.Sigmoid), "SigmoidBackward0", [this],
             static (g, s) => [g * (s.Output * (1f - s.Output))], saveOutput: true);
 
     /// <summary>Elementwise hyperbolic tangent (<c>torch.tanh</c>).</summary>
-    public Tensor Tanh() =>
-        Graph.Record(CpuKernels.Unary(this, UnaryOp.Tanh), "TanhBackward0", [this],
+    public Tensor Tanh([CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
+        Graph.RecordAt(new CallSite(callerFile, callerLine, callerMember), CpuKernels.Unary(this, UnaryOp.Tanh), "TanhBackward0", [this],
             static (g, s) => [g * (1f - s.Output * s.Output)], saveOutput: true);
 
     /// <summary>Elementwise max(x, 0) (<c>torch.relu</c>); its gradient at 0 is 0, as in PyTorch.</summary>
-    public Tensor Relu() =>
-        Graph.Record(CpuKernels.Unary(this, UnaryOp.Relu), "ReluBackward0", [this],
+    public Tensor Relu([CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
+        Graph.RecordAt(new CallSite(callerFile, callerLine, callerMember), CpuKernels.Unary(this, UnaryOp.Relu), "ReluBackward0", [this],
             static (g, s) => [g.RequiresGrad ? g * CpuKernels.Compare(s.Output, 0, CompareOp.Gt) : CpuKernels.ReluGrad(g, s.Output)],
             saveOutput: true);
 

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Functional;
 
 // Reductions: sum, mean, max, argmax, and the sum-to-shape the engine uses to undo broadcasting.
@@ -58,16 +60,19 @@ public partial class Tensor
 
     /// <summary>The indices of the maxima along <paramref name="dim"/>, as Int64 (<c>t.argmax(dim)</c>); first
     /// occurrence on ties. Not differentiable.</summary>
-    public Tensor ArgMax(int dim, bool keepDim = false)
+    public Tensor ArgMax(int dim, bool keepDim = false, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
     {
         int d = Shape.NormalizeDim(dim, Rank);
-        if (Rank == 0) return From([0L], []);
+        var site = new CallSite(callerFile, callerLine, callerMember);
+        if (Rank == 0) return Graph.NonDifferentiable(From([0L], []), "ArgMax", this, site);
         var kept = CpuKernels.ArgMax(this, d);
-        return keepDim ? kept : CpuKernels.Wrap0(kept, _shape.Where((_, i) => i != d).ToArray());
+        return Graph.NonDifferentiable(keepDim ? kept : CpuKernels.Wrap0(kept, _shape.Where((_, i) => i != d).ToArray()), "ArgMax", this, site);
     }
 
     /// <summary>The index of the maximum of the flattened tensor, as a 0-d Int64 tensor (<c>t.argmax()</c>).</summary>
-    public Tensor ArgMax() => CpuKernels.Wrap0(CpuKernels.ArgMax(CpuKernels.Wrap0(CpuKernels.Contiguous(this), [NumElements]), 0), []);
+    public Tensor ArgMax([CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
+        Graph.NonDifferentiable(CpuKernels.Wrap0(CpuKernels.ArgMax(CpuKernels.Wrap0(CpuKernels.Contiguous(this), [NumElements]), 0), []),
+                                "ArgMax", this, new CallSite(callerFile, callerLine, callerMember));
 
     /// <summary>Sums a (broadcast) gradient back to <paramref name="shape"/>: over leading dimensions and where the
     /// target has size 1. The engine calls this for every input of a broadcasting op.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using Functional.Nn;
 
@@ -49,15 +50,25 @@ public abstract class Optimizer
     /// in-place writes (<c>optimizer.step()</c>). A parameter whose Grad is null is skipped: not moved, and it gets no state
     /// (PyTorch 2.x; this is why <c>ZeroGrad()</c>'s default of null differs from zeros, which still decay and carry momentum).
     /// </summary>
-    public void Step()
+    /// <param name="callerFile">Filled in by the compiler: where this was called. Each parameter write is logged as
+    /// <c>Adam.Step</c> at that site, so a backward that finds a saved parameter modified names the step.</param>
+    /// <param name="callerLine">Filled in by the compiler.</param>
+    /// <param name="callerMember">Filled in by the compiler.</param>
+    public void Step([CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
     {
-        using var noGrad = Autograd.NoGrad();
-        foreach (var p in _params)
+        using var noGrad = GradMode.Set(false);
+        var outer = WriteLog.Ambient;
+        WriteLog.Ambient = ($"{GetType().Name}.Step", new CallSite(callerFile, callerLine, callerMember));
+        try
         {
-            if (p.Grad is not { } grad) continue;
-            if (!_state.TryGetValue(p, out var state)) _state[p] = state = [];
-            Update(p, grad, state);
+            foreach (var p in _params)
+            {
+                if (p.Grad is not { } grad) continue;
+                if (!_state.TryGetValue(p, out var state)) _state[p] = state = [];
+                Update(p, grad, state);
+            }
         }
+        finally { WriteLog.Ambient = outer; }
     }
 
     /// <summary>
@@ -95,7 +106,7 @@ public abstract class Optimizer
         var d = new Dictionary<string, Tensor>();
         for (int i = 0; i < _params.Length; i++)
             if (_state.TryGetValue(_params[i], out var state))
-                foreach (var (key, value) in state) d[$"state.{i}.{key}"] = value.Detach();
+                foreach (var (key, value) in state) d[$"state.{i}.{key}"] = value.DetachQuiet();
         return d;
     }
 
@@ -127,7 +138,7 @@ public abstract class Optimizer
                 throw new ArgumentException(
                     $"optimizer state '{name}' ({value?.Describe() ?? "null"}) does not fit parameter {i} ({p.Describe()}).", nameof(stateDict));
             if (!loaded.TryGetValue(p, out var state)) loaded[p] = state = [];
-            using (Autograd.NoGrad()) state[parts[2]] = value!.Detach().Clone();
+            using (GradMode.Set(false)) state[parts[2]] = value!.DetachQuiet().Clone();
         }
         foreach (var (p, state) in loaded)
             if (state.Count != StateKeys.Count)

@@ -24,6 +24,7 @@ public partial class Tensor
     internal readonly Tensor? _viewBase;      // the non-view tensor whose storage this view aliases
     internal readonly bool _isContiguous;
     private readonly int _rebasesAtCreation;  // for views: see VersionCounter.Rebases
+    internal CutOrigin? _origin;              // diagnostics: why this tensor has no history (Diagnostics/CallSite.cs); set before it escapes
 
     internal Tensor(Storage storage, int offset, int[] shape, int[] strides, VersionCounter version,
                     Node? gradFn = null, bool requiresGrad = false, Tensor? viewBase = null)
@@ -134,14 +135,26 @@ public partial class Tensor
     /// <summary>
     /// Sets whether this leaf requires grad and returns it (<c>t.requires_grad_()</c>). Only leaves can change it.
     /// </summary>
-    public Tensor RequiresGrad_(bool requiresGrad = true)
+    /// <param name="requiresGrad">The new flag.</param>
+    /// <param name="callerFile">Filled in by the compiler: where this was called, for diagnostics.</param>
+    /// <param name="callerLine">Filled in by the compiler.</param>
+    /// <param name="callerMember">Filled in by the compiler.</param>
+    public Tensor RequiresGrad_(bool requiresGrad = true, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0,
+                                [CallerMemberName] string callerMember = "")
+    {
+        SetRequiresGradCore(requiresGrad, new CallSite(callerFile, callerLine, callerMember));
+        return this;
+    }
+
+    private protected void SetRequiresGradCore(bool requiresGrad, CallSite site)
     {
         if (!IsLeaf)
             throw new AutogradException(
                 "you can only change requires_grad flags of leaf variables. " +
                 $"This tensor ({Describe()}) is the output of {_gradFn!.Name}; use Detach() to get a leaf that shares its storage.");
-        _meta.RequiresGrad = CheckCanRequireGrad(DType, requiresGrad);
-        return this;
+        var meta = _meta;
+        meta.RequiresGrad = CheckCanRequireGrad(DType, requiresGrad);
+        meta.RequiresGradSite = site;
     }
 
     /// <summary>A short description for messages: <c>Float32 [2, 3] (grad_fn=MulBackward0)</c>.</summary>
@@ -230,20 +243,50 @@ public partial class Tensor
     /// A new leaf that shares this tensor's storage <em>and version counter</em>, with no grad_fn and
     /// requires_grad false (<c>t.detach()</c>). A tracked write through it is seen by backward.
     /// </summary>
-    public Tensor Detach() => new(_storage, _offset, _shape, _strides, _version);
+    /// <param name="callerFile">Filled in by the compiler: where this was called, for diagnostics.</param>
+    /// <param name="callerLine">Filled in by the compiler.</param>
+    /// <param name="callerMember">Filled in by the compiler.</param>
+    public Tensor Detach([CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
+        DetachAs(CutKind.Detach, new CallSite(callerFile, callerLine, callerMember));
+
+    /// <summary>
+    /// <see cref="Detach"/> under the name JAX and the F# DSL use (<c>jax.lax.stop_gradient</c>): the same alias, reported
+    /// as a stopGradient cut by diagnostics.
+    /// </summary>
+    /// <param name="callerFile">Filled in by the compiler: where this was called, for diagnostics.</param>
+    /// <param name="callerLine">Filled in by the compiler.</param>
+    /// <param name="callerMember">Filled in by the compiler.</param>
+    public Tensor StopGradient([CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
+        DetachAs(CutKind.StopGradient, new CallSite(callerFile, callerLine, callerMember));
+
+    /// <summary>A Detach() alias that remembers why (the DSL's stopGradient passes its own kind and site).</summary>
+    internal Tensor DetachAs(CutKind kind, CallSite site) =>
+        new(_storage, _offset, _shape, _strides, _version) { _origin = CutOrigin.Of(kind, this, site) };
+
+    /// <summary>A Detach() alias with no diagnostics (library internals).</summary>
+    internal Tensor DetachQuiet() => new(_storage, _offset, _shape, _strides, _version);
 
     /// <summary>
     /// Detaches in place (<c>t.detach_()</c>): returns the detached handle and supersedes this one. Graphs built
     /// before the call are untouched, as in PyTorch. Refused on a view.
     /// </summary>
-    public Tensor Detach_()
+    /// <param name="callerFile">Filled in by the compiler: where this was called, for diagnostics.</param>
+    /// <param name="callerLine">Filled in by the compiler.</param>
+    /// <param name="callerMember">Filled in by the compiler.</param>
+    public Tensor Detach_([CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
     {
+        var site = new CallSite(callerFile, callerLine, callerMember);
         if (_viewBase is not null)
             throw new AutogradException(
                 "Can't detach views in-place. Use detach() instead. " +
                 $"This tensor ({Describe()}) is a view of another tensor; call Detach() to get a detached alias.");
-        _meta.SupersededBy ??= "Detach_()";
-        return Detach();
+        var detached = DetachAs(CutKind.Detach_, site);
+        if (_meta.SupersededBy is null)
+        {
+            _meta.SupersededBy = "Detach_()";
+            _meta.SupersededAt = site;
+        }
+        return detached;
     }
 
     /// <summary>
@@ -251,7 +294,8 @@ public partial class Tensor
     /// (<c>t.data</c>). Writes through it are invisible to autograd: a backward that saved this tensor will
     /// silently use the new values. Prefer <see cref="Detach"/>.
     /// </summary>
-    public Tensor Data => new(_storage, _offset, _shape, _strides, new VersionCounter());
+    /// <remarks>A property cannot take caller info, so diagnostics name a Data alias without a call site.</remarks>
+    public Tensor Data => new(_storage, _offset, _shape, _strides, new VersionCounter()) { _origin = CutOrigin.Of(CutKind.Data, this, default) };
 
     /// <summary>Refuses a superseded handle in an op that records (or in any op, when a recorded in-place op gave its
     /// storage a new history), and a view taken before such an op. Called with grad mode on.</summary>
@@ -259,14 +303,17 @@ public partial class Tensor
     {
         if (_autograd is { SupersededBy: { } by } m && (recording || m.HistoryRewritten))
             throw new SupersededTensorException(
-                $"This tensor ({Describe()}) was superseded by {by}: that call returned a new handle with the updated " +
+                $"This tensor ({Describe()}) was superseded by {by}{(m.SupersededAt.IsKnown ? $" at {m.SupersededAt}" : "")}: that call returned a new handle with the updated " +
                 "history, and this one must not be used in recorded ops or as the root of a backward any more. Use the handle it returned " +
                 "(e.g. `y = y.Mul_(2)`), or Clone() before writing if you need the old value.");
         if (_viewBase is not null && _version.Rebases != _rebasesAtCreation)
             throw new SupersededTensorException(
-                $"This view ({Describe()}) was taken before a recorded in-place op rewrote the history of the tensor it views: " +
+                $"This view ({Describe()}) was taken before a recorded in-place op{LastRebaseSite()} rewrote the history of the tensor it views: " +
                 "its values changed but its grad_fn still describes the old ones. Take the view again from the handle the in-place op returned.");
     }
+
+    private string LastRebaseSite() =>
+        _version.Writes?.Recent() is { Length: > 0 } w ? $" ({w[^1].Op} at {w[^1].Site})" : "";
 
     // ---- element access -------------------------------------------------------------------------------
 
