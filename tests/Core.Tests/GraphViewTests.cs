@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using Functional.Nn;
+using Functional.Optim;
 using System.Text.RegularExpressions;
 using Functional.Cli;
 
@@ -258,6 +261,143 @@ public class GraphViewTests
         var dot = Graphs.ToDot(y);
         Assert.Equal(50_001, Count(dot, @"^\tn\d+ \["));
         Assert.Equal(50_001 + 1, Count(dot, @"^\t\w+ -> \w+$"));   // chain edges, the leaf's, the tensor's
+    }
+
+    // ---- call sites (issue 8's infrastructure): cuts and stale saved tensors name the same places the errors do ----
+
+    private static int Line([CallerLineNumber] int line = 0) => line;
+
+    /// <summary>The line of SeedGraphs.cs whose code contains <paramref name="code"/> inside method <paramref name="method"/>.</summary>
+    private static int SeedGraphsLine(string method, string code)
+    {
+        var lines = File.ReadAllLines(Path.Combine(DocsTests.RepoRoot(), "src", "Cli", "SeedGraphs.cs"));
+        int start = Array.FindIndex(lines, l => l.Contains($"static string {method}()"));
+        return Array.FindIndex(lines, start, l => l.Contains(code)) + 1;
+    }
+
+    private static List<string> CutEdges(string dot) =>
+        [.. Regex.Matches(dot, @"^	\w+ -> \w+ \[style=""dashed"".*$", RegexOptions.Multiline).Select(m => m.Value)];
+
+    [Fact]
+    public void A_detached_input_is_drawn_as_a_cut_edge_with_where_it_was_detached()
+    {
+        var dot = SeedGraphs.All.Single(g => g.Number == 2).Dot();
+        int line = SeedGraphsLine("Graph2", "@out.Detach()");
+        var cut = Assert.Single(CutEdges(dot));
+        // from SigmoidBackward0 (out's node, n3) to MulBackward0 (n2), whose input 1 is c
+        Assert.Equal($"\tn3 -> n2 [style=\"dashed\" color=\"red\" fontcolor=\"red\" arrowhead=\"tee\" label=\"cut (input 1): Detach() at SeedGraphs.cs:{line}\"]", cut);
+        Assert.Equal("SigmoidBackward0\n-> out", Label(dot, "n3"));
+        Assert.Equal("MulBackward0", Label(dot, "n2"));
+    }
+
+    [Fact]
+    public void A_detached_tensor_drawn_alone_shows_the_node_it_was_cut_from()
+    {
+        var x = Tensor.From([1f, 2f], requiresGrad: true);
+        var y = x.Exp();
+        var c = y.Detach(); int line = Line();
+        var dot = Graphs.ToDot(c, ("c", c));
+        Assert.Equal("c\nFloat [2]\nrequires_grad=False", Label(dot, "t1"));
+        Assert.StartsWith("ExpBackward0\nFloat32 [2] (grad_fn=ExpBackward0)\n(history cut", Label(dot, "c1"));
+        Assert.Contains("style=\"filled,dashed\"", NodeLine(dot, "c1"));
+        Assert.Contains($"\tc1 -> t1 [style=\"dashed\"", Assert.Single(CutEdges(dot)));
+        Assert.Contains($"label=\"cut: Detach() at GraphViewTests.cs:{line}\"", dot);
+        Assert.Equal("", OpNames(dot));   // the source's history is not walked
+    }
+
+    [Fact]
+    public void An_input_computed_under_NoGrad_is_a_cut_from_the_scope()
+    {
+        var x = Tensor.From([1f, 2f], requiresGrad: true);
+        var w = Tensor.From([3f, 4f], requiresGrad: true);
+        Tensor h;
+        int line = Line() + 1;
+        using (Autograd.NoGrad())
+            h = x.Exp();
+        var dot = Graphs.ToDot((w * h).Sum(), ("x", x), ("w", w), ("h", h));
+        var cut = Assert.Single(CutEdges(dot));
+        Assert.Contains($"label=\"cut (input 1): a NoGrad scope entered at GraphViewTests.cs:{line}\"", cut);
+        // the source is x's AccumulateGrad, not otherwise in this graph (only w is): drawn on its own
+        var source = Regex.Match(cut, @"^\t(\w+) ->").Groups[1].Value;
+        Assert.StartsWith("AccumulateGrad\n", Label(dot, source));
+        Assert.Equal("SumBackward0 MulBackward0 AccumulateGrad", OpNames(dot));
+    }
+
+    [Fact]
+    public void Two_cuts_from_the_same_outside_source_share_its_node()
+    {
+        var x = Tensor.From([1f, 2f], requiresGrad: true);
+        var y = x.Exp();
+        var w = Tensor.From([3f, 4f], requiresGrad: true);
+        var dot = Graphs.ToDot((w * y.Detach() + y.Detach()).Sum());
+        Assert.Equal(2, CutEdges(dot).Count);
+        Assert.Single(NodesWith(dot, "history cut"));
+    }
+
+    [Fact]
+    public void A_stale_saved_tensor_names_the_save_and_the_write_sites_the_version_error_names()
+    {
+        // Seed 3's sites, read from SeedGraphs.cs: Sigmoid saved its result, Detach() made the alias, Zero_ wrote it.
+        var dot = SeedGraphs.All.Single(g => g.Number == 3).Dot();
+        int save = SeedGraphsLine("Graph3", "a.Sigmoid()"), alias = SeedGraphsLine("Graph3", "@out.Detach()"), write = SeedGraphsLine("Graph3", "c.Zero_()");
+        var label = Label(dot, Assert.Single(NodesWith(dot, "STALE")));
+        Assert.Contains($"modified in place since SigmoidBackward0 saved it at SeedGraphs.cs:{save}:", label);
+        Assert.Contains($"\n  Zero_ through a Detach() alias created at SeedGraphs.cs:{alias}, written at SeedGraphs.cs:{write} (version 1)\n", label);
+
+        // The same graph built here: the backward's error names the same three places as the drawing.
+        var a = Tensor.From([1f, 2f, 3f], requiresGrad: true);
+        var @out = a.Sigmoid(); int saveHere = Line();
+        var c = @out.Detach(); int aliasHere = Line();
+        c.Zero_(); int writeHere = Line();
+        var loss = @out.Sum();
+        var drawn = Label(Graphs.ToDot(loss), "s1");
+        var error = Assert.Throws<VersionMismatchException>(() => loss.Backward()).Message;
+        foreach (var l in new[] { saveHere, aliasHere, writeHere })
+        {
+            Assert.Contains($"GraphViewTests.cs:{l}", drawn);
+            Assert.Contains($"GraphViewTests.cs:{l}", error);
+        }
+    }
+
+    [Fact]
+    public void More_writes_than_the_log_keeps_are_counted()
+    {
+        var x = Tensor.From([1f, 2f], requiresGrad: true);
+        var y = x.Exp();
+        var alias = y.Detach();
+        for (int i = 0; i < WriteLog.Capacity + 3; i++) alias.Add_(Tensor.From([1f, 1f]));
+        var label = Label(Graphs.ToDot(y), "s1");
+        Assert.Contains($"STALE: saved at version 0, now {WriteLog.Capacity + 3}", label);
+        Assert.Equal(WriteLog.Capacity, Regex.Matches(label, @"\n  Add_ through").Count);
+        Assert.Contains("\n  (3 times more, not logged: older)", label);
+    }
+
+    [Fact]
+    public void A_write_through_Data_is_flagged_although_the_versions_agree()
+    {
+        // Seed 4. PyTorch (torch_graphs.out): out._version is still 0 after out.data.zero_(), and backward runs.
+        var dot = SeedGraphs.All.Single(g => g.Number == 4).Dot();
+        var s = Assert.Single(NodesWith(dot, "saved result"));
+        var label = Label(dot, s);
+        Assert.StartsWith("saved result: out\nFloat [3]\nversion 0 (saved) = 0 (now)\nbut its storage was written once since", label);
+        Assert.Contains("(.Data)", label);
+        Assert.Contains("fillcolor=\"plum\"", NodeLine(dot, s));
+        Assert.DoesNotContain("STALE", dot);
+    }
+
+    [Fact]
+    public void Tracked_writes_and_optimizer_steps_are_not_mistaken_for_Data_writes()
+    {
+        var p = new Parameter(Tensor.From([1f, 2f]));
+        var y = p.Exp();                                     // saves its result (not p)
+        var z = p * 2f + p.Log();                            // LogBackward0 saves p
+        p.Grad = Tensor.From([0.5f, 0.5f]);
+        var adamW = new AdamW([p], lr: 0.1f, weightDecay: 0.1f);   // writes p twice per step (PyTorch's version counts)
+        adamW.Step();
+        var label = Label(Graphs.ToDot(z), Assert.Single(NodesWith(Graphs.ToDot(z), "saved[0]")));
+        Assert.Contains("STALE: saved at version 0, now 2", label);
+        Assert.DoesNotContain(".Data", label);
+        Assert.DoesNotContain(".Data", Graphs.ToDot(y));
     }
 
     [Fact]

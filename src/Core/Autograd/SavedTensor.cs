@@ -24,7 +24,12 @@ internal sealed class SavedTensor
         _version = tensor.Version;
         _producer = producer;
         Site = site;
+        StorageWrites = tensor._storage.Writes;
     }
+
+    /// <summary>Its storage's write count (<see cref="Storage.Writes"/>) when saved: the graph view compares it with the
+    /// version to find writes through a <c>Data</c> alias.</summary>
+    public int StorageWrites { get; }
 
     /// <summary>Where the saving op was called (default when unknown).</summary>
     public CallSite Site { get; }

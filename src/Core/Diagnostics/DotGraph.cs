@@ -26,6 +26,7 @@ internal sealed class DotGraph
         sb.Append("digraph {\n");
         sb.Append("\tgraph [size=\"12,12\"]\n");
         sb.Append("\tnode [align=left fontname=monospace fontsize=10 height=0.2 ranksep=0.1 shape=box style=filled]\n");
+        sb.Append("\tedge [fontname=monospace fontsize=10]\n");
         foreach (var line in _lines) sb.Append(line).Append('\n');
         sb.Append("}\n");
         return sb.ToString();

@@ -37,11 +37,13 @@ public static class Graphs
 internal sealed class GraphDrawing((string Name, Tensor Tensor)[] names)
 {
     private const string OpColor = "lightgrey", LeafColor = "lightblue", RootColor = "darkolivegreen1",
-                         SavedColor = "orange", StaleColor = "#ff6b6b", FreedColor = "white";
+                         SavedColor = "orange", StaleColor = "#ff6b6b", FreedColor = "white",
+                         DataWriteColor = "plum", CutColor = "red";
 
     private readonly DotGraph _dot = new();
     private readonly Dictionary<Node, string> _nodeIds = new(ReferenceEqualityComparer.Instance);
-    private int _tensors, _saved;
+    private readonly List<(string To, string Input, CutOrigin Origin)> _cuts = [];
+    private int _tensors, _saved, _cutSources;
 
     public string Draw(Tensor root)
     {
@@ -49,12 +51,42 @@ internal sealed class GraphDrawing((string Name, Tensor Tensor)[] names)
         if (root._gradFn is null)
         {
             _dot.Node(rootId, TensorLabel(root, leaf: true), ("fillcolor", root.RequiresGrad ? LeafColor : RootColor));
-            return _dot.ToString();
+            if (root._origin is { } origin) _cuts.Add((rootId, "", origin));
         }
-        _dot.Node(rootId, TensorLabel(root, leaf: false), ("fillcolor", RootColor));
-        string top = Walk(root._gradFn);
-        _dot.Edge(top, rootId);
+        else
+        {
+            _dot.Node(rootId, TensorLabel(root, leaf: false), ("fillcolor", RootColor));
+            string top = Walk(root._gradFn);
+            _dot.Edge(top, rootId);
+        }
+        DrawCuts();
         return _dot.ToString();
+    }
+
+    /// <summary>
+    /// Draws each cut (an input of a recorded op, or the tensor itself, computed from a tensor with history by
+    /// Detach(), Data, NoGrad, ...) as a dashed red edge from the source's node, labelled with the cut and where it
+    /// was made (the call sites of Diagnostics/CallSite.cs, the same the error messages name). A source that is not
+    /// part of this backward is drawn alone, dashed: the gradient stops at the cut, so its inputs are not walked.
+    /// </summary>
+    private void DrawCuts()
+    {
+        var drawnSources = new Dictionary<Node, string>(ReferenceEqualityComparer.Instance);
+        foreach (var (to, input, origin) in _cuts)
+        {
+            string from;
+            if (origin.Source is { } src && _nodeIds.TryGetValue(src, out var inGraph)) from = inGraph;
+            else if (origin.Source is { } outside && drawnSources.TryGetValue(outside, out var drawn)) from = drawn;
+            else
+            {
+                from = "c" + ++_cutSources;
+                _dot.Node(from, $"{origin.SourceName}\n{origin.SourceDescription}\n(history cut: not walked by this backward)",
+                          ("fillcolor", FreedColor), ("style", "filled,dashed"));
+                if (origin.Source is { } s) drawnSources[s] = from;
+            }
+            _dot.Edge(from, to, ("style", "dashed"), ("color", CutColor), ("fontcolor", CutColor), ("arrowhead", "tee"),
+                      ("label", $"cut{input}: {origin.Describe()}"));
+        }
     }
 
     /// <summary>Draws every node reachable from <paramref name="start"/> (depth first, iteratively: a 100,000-node chain
@@ -96,6 +128,8 @@ internal sealed class GraphDrawing((string Name, Tensor Tensor)[] names)
                 break;
             case FunctionNode fn:
                 _dot.Node(id, OpLabel(fn), ("fillcolor", OpColor));
+                if (fn.Cuts is { } cuts)
+                    foreach (var c in cuts) _cuts.Add((id, $" (input {c.Input})", c.Origin));
                 for (int i = 0; i < fn.Saved.Count; i++)
                     if (fn.Saved[i] is { } s) DrawSaved(id, fn, s, $"saved[{i}]");
                 if (fn.SavedOutputTensor is { } o) DrawSaved(id, fn, o, "saved result");
@@ -128,20 +162,36 @@ internal sealed class GraphDrawing((string Name, Tensor Tensor)[] names)
         {
             string label = $"{slot}{NameSuffix(t)}\n{t.DType.ScalarTypeName()} {Shape.Format(t._shape)}";
             int now = t.Version;
+            // Writes the version did not see: through an alias with its own counter (Data).
+            int untracked = t._storage.Writes - s.StorageWrites - (now - s.SavedVersion);
             if (now == s.SavedVersion)
             {
                 label += $"\nversion {s.SavedVersion} (saved) = {now} (now)";
-                _dot.Node(id, label, ("fillcolor", SavedColor));
+                if (untracked > 0)
+                {
+                    label += $"\nbut its storage was written {Times(untracked)} since, through an alias with a\n" +
+                             "version counter of its own (.Data): backward will not notice\nand the gradient will silently use the new values";
+                    _dot.Node(id, label, ("fillcolor", DataWriteColor), ("color", "purple"), ("penwidth", "2"));
+                }
+                else _dot.Node(id, label, ("fillcolor", SavedColor));
             }
             else
             {
                 label += $"\nSTALE: saved at version {s.SavedVersion}, now {now}" +
-                         $"\nmodified in place since {fn.Name} saved it:\nbackward will fail";
+                         $"\nmodified in place since {fn.Name} saved it{s.Site.At}:";
+                var writes = t._version.Writes?.Since(s.SavedVersion) ?? [];
+                foreach (var w in writes) label += $"\n  {w}";
+                if (writes.Length < now - s.SavedVersion)
+                    label += $"\n  ({Times(now - s.SavedVersion - writes.Length)} more, not logged{(writes.Length == 0 ? "" : ": older")})";
+                if (untracked > 0) label += $"\nand {Times(untracked)} through a .Data alias";
+                label += "\nbackward will fail";
                 _dot.Node(id, label, ("fillcolor", StaleColor), ("color", "red"), ("penwidth", "2"));
             }
         }
         _dot.Edge(nodeId, id, ("dir", "none"));
     }
+
+    private static string Times(int n) => n == 1 ? "once" : $"{n} times";
 
     private string TensorLabel(Tensor t, bool leaf)
     {

@@ -191,6 +191,7 @@ public partial class Tensor
         }
         CpuKernels.CopyInto(this, newValue);
         _version.Bump(op, site, _origin, _viewBase is not null);
+        _storage.CountWrite();
         if (output is null) return this;
         _version.BumpRebase();
         _meta.SupersededBy = $"{op}()";

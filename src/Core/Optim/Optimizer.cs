@@ -168,6 +168,7 @@ public abstract class Optimizer
     private protected static Span<T> Writable<T>(Tensor state) where T : unmanaged
     {
         state._version.Bump();
+        state._storage.CountWrite();
         return state.StorageOf<T>().Data.AsSpan(state._offset, state.NumElements);
     }
 

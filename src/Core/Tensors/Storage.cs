@@ -15,6 +15,14 @@ internal abstract class Storage
     /// <summary>Set by the walk that allocated this storage when it hands the gradient to a rule, a hook or a
     /// retained grad: then it may be held elsewhere and a leaf gets a copy.</summary>
     public bool Exposed;
+
+    /// <summary>Every in-place write to this storage through any handle, counted next to each version bump. A
+    /// <c>Data</c> alias has a version counter of its own, so only this count sees its writes: the graph view flags a
+    /// saved tensor whose storage was written more often than its version moved (Note [Graph View]).</summary>
+    public int Writes;
+
+    /// <summary>Counts one in-place write (see <see cref="Writes"/>).</summary>
+    public void CountWrite() => Interlocked.Increment(ref Writes);
 }
 
 /// <summary>A storage of elements of type <typeparamref name="T"/> (float, double or long).</summary>
