@@ -88,7 +88,9 @@ internal static class AnomalyMode
             if (kind is null) continue;
             string where = node.ForwardSite is { } site
                 ? $" The forward op that created {node.Name} ran at {site}."
-                : $" {node.Name} was recorded while anomaly detection was off, so where its forward ran is unknown: turn Autograd.DetectAnomaly() on before the forward too.";
+                : $" {node.Name} was recorded while anomaly detection was off" +
+                  (node.Site.IsKnown ? $" (its op was called at {node.Site})" : ", so where its forward ran is unknown") +
+                  ": turn Autograd.DetectAnomaly() on before the forward too for the full site.";
             throw new AnomalyException(
                 $"Function '{node.Name}' returned {kind} values in its {i}th output.{where} " +
                 $"Its gradient for input {i} ({g.DType} {Shape.Format(g._shape)}) holds {(kind == "nan" ? "a NaN" : "an infinity")}: look for an op whose " +

@@ -5,7 +5,12 @@ namespace Functional;
 //   - one grey box per node, named as PyTorch names its grad_fn (SigmoidBackward0; AccumulateGrad for a leaf);
 //   - leaves light blue with their name, shape, and whether they require grad; the tensor drawn green;
 //   - saved tensors orange with the version they were saved at and the version now; a saved tensor whose
-//     storage was written since (backward will fail with the version error) red, with what wrote it;
+//     storage was written since (backward will fail with the version error) red, with where it was saved and the
+//     logged writes (VersionCounter.Writes), the call sites the version error names;
+//   - a saved tensor whose storage was written more often than its version moved (Storage.Writes: the writes went
+//     through a Data alias, which has a counter of its own) purple: backward will silently use the new values;
+//   - an input cut from its history (Node.Cuts, or the drawn tensor's own CutOrigin) as a dashed red edge from the
+//     node it was cut from, labelled with the cut and its call site; a source outside the graph is drawn alone;
 //   - edges point the way the forward ran (input to op), as in torchviz.
 // Node ids are numbered in the order of a depth-first walk from the tensor (inputs in order), so the same
 // graph always gives the same text: tests compare it, and docs/graphs/ holds what the CLI's `graph` wrote.
