@@ -65,7 +65,7 @@ public static class SeedGraphs
                 Write(r.GetValue(outDir)!, Console.Out);
                 return 0;
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
             {
                 Console.Error.WriteLine($"graph: {e.Message}");
                 return 1;

@@ -225,6 +225,15 @@ public class GraphViewTests
     }
 
     [Fact]
+    public void A_named_result_superseded_since_is_marked_on_its_node()
+    {
+        // Seed 11: m2.Detach_() supersedes m2; the graph built before keeps its node (PyTorch: unchanged graph too).
+        var dot = SeedGraphs.All.Single(g => g.Number == 11).Dot();
+        Assert.Equal("MulBackward0\n-> m2 (superseded by Detach_())", Label(dot, "n3"));
+        Assert.Equal(2, Count(dot, @"^\tn3 -> n2$"));   // m2 * m2: both inputs come from the same node
+    }
+
+    [Fact]
     public void Inputs_that_need_no_gradient_are_not_drawn()
     {
         var x = Tensor.From([1f, 2f], requiresGrad: true);

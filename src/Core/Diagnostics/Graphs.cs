@@ -150,7 +150,8 @@ internal sealed class GraphDrawing((string Name, Tensor Tensor)[] names)
     {
         string label = fn.Name;
         foreach (var (name, t) in names)
-            if (ReferenceEquals(t._gradFn, fn)) label += $"\n-> {name}";
+            if (ReferenceEquals(t._gradFn, fn))
+                label += $"\n-> {name}" + (t.IsSuperseded ? $" (superseded by {t._meta.SupersededBy})" : "");
         if (fn.IsReleased && (fn.Saved.Count > 0 || fn.SavedOutputTensor is not null))
             label += "\n(saved tensors freed by backward)";
         return label;
