@@ -52,6 +52,20 @@ internal static class DotnetProcess
         return new Result(proc.ExitCode, stdout.Result.Replace("\r\n", "\n"), stderr.Result.Replace("\r\n", "\n"), watch.Elapsed);
     }
 
+    /// <summary>
+    /// A new folder under the test output (bin/ is ignored by git) for a throwaway project. Empty
+    /// Directory.Build.props/targets and Directory.Packages.props stop the repository's central package versions and
+    /// build settings from applying to it; nuget.config files above the clone still do.
+    /// </summary>
+    internal static string NewScratchFolder(string prefix)
+    {
+        var dir = Path.Combine(AppContext.BaseDirectory, prefix + "-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        foreach (var f in new[] { "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props" })
+            File.WriteAllText(Path.Combine(dir, f), "<Project />\n");
+        return dir;
+    }
+
     /// <summary>Runs the command and fails with its transcript unless it exits with 0.</summary>
     internal static Result RunChecked(string workingDirectory, TimeSpan timeout, params string[] args)
     {

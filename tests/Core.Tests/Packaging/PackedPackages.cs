@@ -32,13 +32,8 @@ public sealed class PackedPackages : IDisposable
         string repo = DocsTests.RepoRoot();
         // tests/Core.Tests/bin/<Configuration>/<tfm>/
         Configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-        // Under the test output (bin/ is ignored by git), so nuget.config files above the clone still apply; the empty
-        // Directory.*.props/targets stop the repository's central package versions and build settings from applying
-        // to the consumer projects.
-        Root = Path.Combine(AppContext.BaseDirectory, "pack-test-" + Guid.NewGuid().ToString("N")[..8]);
+        Root = DotnetProcess.NewScratchFolder("pack-test");
         Directory.CreateDirectory(Packages);
-        foreach (var f in new[] { "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props" })
-            File.WriteAllText(Path.Combine(Root, f), "<Project />\n");
 
         var sources = DotnetProcess.RunChecked(repo, Timeout, "nuget", "list", "source", "--format", "short").StdOut
             .Split('\n').Where(l => l.StartsWith("E ", StringComparison.Ordinal)).Select(l => l[2..].Trim()).ToList();

@@ -1,0 +1,31 @@
+#!/usr/bin/python3
+"""PyTorch reference for the training loop of docs/csharp-quickstart.md and docs/fsharp-quickstart.fsx.
+
+Run with: /usr/bin/python3 torch_quickstart.py > torch_quickstart.out
+Functional's DataLoader(shuffle=True, gen) draws torch.randperm(n, generator=gen) each epoch; here the generator is
+the global one, seeded like Generator(0), and the same stream also feeds randn and nn.Linear's init, in that order.
+"""
+import sys
+import torch
+
+print("# torch", torch.__version__, "python", sys.version.split()[0])
+torch.manual_seed(0)
+x = torch.randn(256, 2)
+y = ((x[:, 0] * x[:, 1]) > 0).long()
+model = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Linear(16, 2))
+opt = torch.optim.Adam(model.parameters(), lr=0.05)
+loss_fn = torch.nn.CrossEntropyLoss()
+for epoch in range(1, 31):
+    perm = torch.randperm(256)
+    total = 0.0
+    for i in range(0, 256, 32):
+        idx = perm[i:i + 32]
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x[idx]), y[idx])
+        loss.backward()
+        opt.step()
+        total += loss.item()
+    if epoch % 10 == 0:
+        print(f"epoch {epoch}: mean loss {total / 8:.2f}")
+with torch.no_grad():
+    print(f"accuracy: {(model(x).argmax(1) == y).sum().item()} / 256")
