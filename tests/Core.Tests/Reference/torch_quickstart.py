@@ -29,3 +29,21 @@ for epoch in range(1, 31):
         print(f"epoch {epoch}: mean loss {total / 8:.2f}")
 with torch.no_grad():
     print(f"accuracy: {(model(x).argmax(1) == y).sum().item()} / 256")
+
+# docs/pytorch-migration.md, difference 6: the order of one shuffled epoch of 8 samples, seed-0 generator.
+# Functional's DataLoader(shuffle: true, gen: new Generator(0)) gives the randperm line.
+from torch.utils.data import DataLoader, TensorDataset
+g = torch.Generator()
+g.manual_seed(0)
+print("randperm:", torch.randperm(8, generator=g).tolist())
+g = torch.Generator()
+g.manual_seed(0)
+print("DataLoader:", [b[0].tolist() for b in DataLoader(TensorDataset(torch.arange(8)), batch_size=8, shuffle=True, generator=g)][0])
+
+# docs/pytorch-migration.fsx: the random tensors and the shuffled targets it prints.
+torch.manual_seed(0)
+print("randn(2, 2):", torch.randn(2, 2).tolist())
+print("rand(1):", torch.rand(1).tolist())
+g = torch.Generator()
+g.manual_seed(0)
+print("targets in randperm(6) order:", torch.tensor([0, 1, 2, 0, 1, 2])[torch.randperm(6, generator=g)].tolist())
