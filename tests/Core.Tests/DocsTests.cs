@@ -9,7 +9,7 @@ namespace Functional.Tests;
 /// prints. Every other C# block in docs/*.md is compiled and run (<see cref="DocPrograms"/>) and must print exactly
 /// the output block after it.
 /// </summary>
-public class DocsTests
+public class DocsTests(DocPrograms.Build programs) : IClassFixture<DocPrograms.Build>
 {
     internal static string RepoRoot()
     {
@@ -59,7 +59,7 @@ public class DocsTests
     public void Each_csharp_block_compiles_runs_and_prints_the_output_shown_after_it(string file)
     {
         var blocks = DocPrograms.Blocks(ReadDoc(file));
-        var printed = DocPrograms.Run(blocks, Path.Combine(RepoRoot(), "docs", file));
+        var printed = programs.Run(file, blocks.Count);
         var wrong = Enumerable.Range(0, blocks.Count).Where(i => blocks[i].ExpectedOutput != printed[i].TrimEnd('\n'))
             .Select(i => $"docs/{file}, block at line {blocks[i].Line}: the page shows\n{blocks[i].ExpectedOutput}\n--- but it prints\n{printed[i].TrimEnd('\n')}\n");
         Assert.True(!wrong.Any(), string.Join("\n", wrong));

@@ -47,3 +47,15 @@ print("rand(1):", torch.rand(1).tolist())
 g = torch.Generator()
 g.manual_seed(0)
 print("targets in randperm(6) order:", torch.tensor([0, 1, 2, 0, 1, 2])[torch.randperm(6, generator=g)].tolist())
+
+# docs/pytorch-migration.md, difference 7: a backward that fails part-way has already accumulated some leaves' .grad.
+a = torch.ones(2, requires_grad=True)
+b = torch.ones(2, requires_grad=True)
+s = b.sigmoid()
+y = (a * 2).sum() + s.sum()
+s.detach().zero_()
+try:
+    y.backward()
+except RuntimeError as e:
+    print("backward failed:", str(e).split(":")[0])
+print("a.grad:", a.grad, "b.grad:", b.grad)
