@@ -38,6 +38,12 @@ g.manual_seed(0)
 print("randperm:", torch.randperm(8, generator=g).tolist())
 g = torch.Generator()
 g.manual_seed(0)
+from torch.utils.data import RandomSampler
+g = torch.Generator()
+g.manual_seed(0)
+print("RandomSampler:", list(RandomSampler(range(8), generator=g)))
+g = torch.Generator()
+g.manual_seed(0)
 print("DataLoader:", [b[0].tolist() for b in DataLoader(TensorDataset(torch.arange(8)), batch_size=8, shuffle=True, generator=g)][0])
 
 # docs/pytorch-migration.fsx: the random tensors and the shuffled targets it prints.
