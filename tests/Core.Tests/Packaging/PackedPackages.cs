@@ -5,8 +5,8 @@ namespace Functional.Tests.Packaging;
 /// <summary>
 /// Packs Functional.Core and Functional.Dsl once for <see cref="PackageTests"/>, from the build the tests run
 /// against, with a version no NuGet cache has seen (<c>0.1.0-test.&lt;guid&gt;</c>), into a folder under the test
-/// output, beside a <c>nuget.config</c> whose sources are that folder plus the sources the repository already
-/// restores from. Disposing deletes the folder and the packed versions from the global packages folder.
+/// output, beside a <c>nuget.config</c> whose sources are that folder plus the package folders the repository already
+/// restores from (no network). Disposing deletes the folder and the packed versions from the global packages folder.
 /// </summary>
 public sealed class PackedPackages : IDisposable
 {
@@ -35,10 +35,16 @@ public sealed class PackedPackages : IDisposable
         Root = DotnetProcess.NewScratchFolder("pack-test");
         Directory.CreateDirectory(Packages);
 
-        var sources = DotnetProcess.RunChecked(repo, Timeout, "nuget", "list", "source", "--format", "short").StdOut
-            .Split('\n').Where(l => l.StartsWith("E ", StringComparison.Ordinal)).Select(l => l[2..].Trim()).ToList();
+        // Sources: the packed packages; the global packages folder the repository restores into, as a local feed (the
+        // solution's restore has put every dependency of the two packages there, at the versions they name); and the
+        // local-folder sources the repository already restores from. Remote sources are left out, so the test needs no
+        // network: NuGet fails a restore when any source is unreachable, even if another one has the package.
         GlobalPackages = DotnetProcess.RunChecked(repo, Timeout, "nuget", "locals", "global-packages", "--list").StdOut
             .Trim().Split(':', 2)[1].Trim();
+        var localSources = DotnetProcess.RunChecked(repo, Timeout, "nuget", "list", "source", "--format", "short").StdOut
+            .Split('\n').Where(l => l.StartsWith("E ", StringComparison.Ordinal)).Select(l => l[2..].Trim())
+            .Where(s => Path.IsPathRooted(s) || s.StartsWith("file:", StringComparison.OrdinalIgnoreCase)).ToList();
+        var sources = new[] { Packages, GlobalPackages }.Concat(localSources).Distinct().ToList();
         File.WriteAllText(Path.Combine(Root, "nuget.config"),
             $"""
             <?xml version="1.0" encoding="utf-8"?>
@@ -48,7 +54,6 @@ public sealed class PackedPackages : IDisposable
               </config>
               <packageSources>
                 <clear />
-                <add key="functional-under-test" value="{SecurityElement.Escape(Packages)}" />
             {string.Concat(sources.Select((s, i) => $"    <add key=\"source{i}\" value=\"{SecurityElement.Escape(s)}\" />\n"))}  </packageSources>
             </configuration>
             """);
