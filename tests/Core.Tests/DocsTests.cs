@@ -4,11 +4,12 @@ using Functional.Cli;
 namespace Functional.Tests;
 
 /// <summary>
-/// Keeps docs/ true: every C# block in docs/*.md is marked with the seed scenario it shows, must be the code
-/// between that scenario's doc markers in src/Cli/Seeds.cs, and the output block after it must be exactly
-/// what the scenario prints.
+/// Keeps docs/ true. A C# block in docs/semantics.md marked with the seed scenario it shows must be the code between
+/// that scenario's doc markers in src/Cli/Seeds.cs, and the output block after it must be exactly what the scenario
+/// prints. Every other C# block in docs/*.md is compiled and run (<see cref="DocPrograms"/>) and must print exactly
+/// the output block after it.
 /// </summary>
-public class DocsTests
+public class DocsTests(DocPrograms.Build programs) : IClassFixture<DocPrograms.Build>
 {
     internal static string RepoRoot()
     {
@@ -35,13 +36,33 @@ public class DocsTests
     public static IEnumerable<object[]> DocFiles() =>
         Directory.GetFiles(Path.Combine(RepoRoot(), "docs"), "*.md").Select(f => new object[] { Path.GetFileName(f) });
 
+    private static string ReadDoc(string file) => File.ReadAllText(Path.Combine(RepoRoot(), "docs", file)).Replace("\r\n", "\n");
+
     [Theory]
     [MemberData(nameof(DocFiles))]
-    public void Every_csharp_block_in_docs_is_a_checked_seed_scenario(string file)
+    public void Every_csharp_block_in_docs_is_a_checked_seed_scenario_or_a_run_block(string file)
     {
-        var text = File.ReadAllText(Path.Combine(RepoRoot(), "docs", file)).Replace("\r\n", "\n");
+        var text = ReadDoc(file);
         int blocks = Regex.Matches(text, "```csharp").Count;
-        Assert.Equal(blocks, Marked.Matches(text).Count + GraphDocsTests.MarkedBlocks(text));
+        int seeds = Marked.Matches(text).Count;
+        // Seed blocks are checked only on the semantics page; every unmarked block is run.
+        if (file != "semantics.md") Assert.Equal(0, seeds);
+        Assert.Equal(blocks, seeds + GraphDocsTests.MarkedBlocks(text) + DocPrograms.Blocks(text).Count);
+    }
+
+    /// <summary>The pages with C# blocks that are not seed scenarios.</summary>
+    public static IEnumerable<object[]> PagesWithRunBlocks() =>
+        DocFiles().Where(f => DocPrograms.Blocks(ReadDoc((string)f[0])).Count > 0);
+
+    [Theory]
+    [MemberData(nameof(PagesWithRunBlocks))]
+    public void Each_csharp_block_compiles_runs_and_prints_the_output_shown_after_it(string file)
+    {
+        var blocks = DocPrograms.Blocks(ReadDoc(file));
+        var printed = programs.Run(file, blocks.Count);
+        var wrong = Enumerable.Range(0, blocks.Count).Where(i => blocks[i].ExpectedOutput != printed[i].TrimEnd('\n'))
+            .Select(i => $"docs/{file}, block at line {blocks[i].Line}: the page shows\n{blocks[i].ExpectedOutput}\n--- but it prints\n{printed[i].TrimEnd('\n')}\n");
+        Assert.True(!wrong.Any(), string.Join("\n", wrong));
     }
 
     [Fact]

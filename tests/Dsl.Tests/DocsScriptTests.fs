@@ -91,3 +91,17 @@ type DocsScriptTests(output: ITestOutputHelper) =
             m.Groups[1].Value
         Assert.Equal(body (read (Path.Combine(docs, "detach-experiment.fsx"))), block "fsharp" "<!-- detach-experiment.fsx -->")
         Assert.Equal(read (Path.Combine(docs, "detach-experiment.fsx.out")), block "text" "<!-- detach-experiment.fsx.out -->")
+
+    /// Every docs page.
+    static member Pages: obj array seq =
+        Directory.GetFiles(docs, "*.md") |> Seq.sort |> Seq.map (fun f -> [| FileInfo(f).Name :> obj |])
+
+    [<Theory; MemberData(nameof DocsScriptTests.Pages)>]
+    member _.``every fsharp block in a docs page is a checked script's header or body`` (page: string) =
+        let scripts = Directory.GetFiles(docs, "*.fsx") |> Array.map read
+        let headers = scripts |> Array.map (fun s -> s.Substring(0, s.Length - (body s).Length)) |> set
+        let bodies = scripts |> Array.map body |> set
+        for m in Regex.Matches(read (Path.Combine(docs, page)), "```fsharp\n(.*?)```", RegexOptions.Singleline) do
+            let block = m.Groups[1].Value
+            Assert.True(headers.Contains block || bodies.Contains block,
+                        $"docs/{page}: this fsharp block is neither the header nor the body of a docs/*.fsx script, which the tests run:\n{block}")
