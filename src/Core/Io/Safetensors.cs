@@ -360,12 +360,21 @@ public static class Safetensors
         try { doc = JsonDocument.Parse(header.ToArray(), new JsonDocumentOptions { MaxDepth = 16 }); }
         catch (JsonException e) { throw Bad($"the header is not well-formed JSON: {e.Message}", e); }
 
-        metadata = new Dictionary<string, string>();
+        var meta = new Dictionary<string, string>();
+        metadata = meta;
         var entries = new List<Entry>();
         var seen = new HashSet<string>();
         using (doc)
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object) throw Bad("the header is not a JSON object.");
+            try { ReadEntries(); }
+            catch (InvalidOperationException e)   // a name or value escapes half a surrogate pair (e.g. "\ud800"): not text
+            {
+                throw Bad($"the header holds a string that is not valid UTF-16 ({e.Message}).", e);
+            }
+        }
+        void ReadEntries()
+        {
             foreach (var prop in doc.RootElement.EnumerateObject())
             {
                 string name = prop.Name;
@@ -378,7 +387,7 @@ public static class Safetensors
                     {
                         if (m.Value.ValueKind != JsonValueKind.String)
                             throw Bad($"'{MetadataKey}' value for '{m.Name}' must be a string, got {m.Value.ValueKind}.");
-                        if (!metadata.TryAdd(m.Name, m.Value.GetString()!)) throw Bad($"'{MetadataKey}' names '{m.Name}' twice.");
+                        if (!meta.TryAdd(m.Name, m.Value.GetString()!)) throw Bad($"'{MetadataKey}' names '{m.Name}' twice.");
                     }
                     continue;
                 }
