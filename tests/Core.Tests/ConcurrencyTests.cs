@@ -220,6 +220,27 @@ public class ConcurrencyTests
     }
 
     [Fact]
+    public void Threads_walking_one_array_of_tensors_in_lockstep_keep_every_hook()
+    {
+        // Two threads register a hook on each of 20,000 fresh tensors, meeting at every tensor (a spinning rendezvous),
+        // so they often both find its hook list missing: the race in creating that list.
+        var xs = Enumerable.Range(0, 20_000).Select(_ => Tensor.Scalar(1f, requiresGrad: true)).ToArray();
+        int arrived = 0;
+        OnThreads(2, _ =>
+        {
+            for (int i = 0; i < xs.Length; i++)
+            {
+                Interlocked.Increment(ref arrived);
+                var spin = new SpinWait();
+                while (Volatile.Read(ref arrived) < 2 * (i + 1)) spin.SpinOnce(sleep1Threshold: -1);
+                xs[i].RegisterHook(g => null);
+            }
+        });
+        var lost = xs.Count(x => x._meta.Hooks!.Count != 2);
+        Assert.Equal(0, lost);
+    }
+
+    [Fact]
     public void Hooks_registered_concurrently_are_all_kept()
     {
         // Before the fix two threads could each create the hook list of a tensor and one list was lost.
