@@ -153,13 +153,17 @@ public class CheckpointKillTests
             var abandoned = Path.Combine(dir, $".m.safetensors.{Guid.NewGuid():N}.tmp");
             var other = Path.Combine(dir, $".other.safetensors.{Guid.NewGuid():N}.tmp");
             var notOurs = Path.Combine(dir, ".m.safetensors.user-notes.tmp");
+            var bare = Path.Combine(dir, ".m.safetensors.tmp");   // the glob's * matches nothing here
+            var upper = Path.Combine(dir, $".m.safetensors.{Guid.NewGuid():N}.tmp".ToUpperInvariant().Replace(".M.SAFETENSORS.", ".m.safetensors.").Replace(".TMP", ".tmp"));
             var busy = Path.Combine(dir, $".m.safetensors.{Guid.NewGuid():N}.tmp");
-            foreach (var f in new[] { abandoned, other, notOurs, busy }) File.WriteAllText(f, "x");
+            foreach (var f in new[] { abandoned, other, notOurs, bare, upper, busy }) File.WriteAllText(f, "x");
             using (new FileStream(busy, FileMode.Open, FileAccess.ReadWrite, FileShare.None))   // a writer still at work
                 Safetensors.Save(CheckpointStress.State(3), path);
             Assert.False(File.Exists(abandoned));
             Assert.True(File.Exists(other));
             Assert.True(File.Exists(notOurs));
+            Assert.True(File.Exists(bare));
+            Assert.True(File.Exists(upper));
             Assert.True(File.Exists(busy));
             Assert.Equal(3, LoadAndCheck(path));
         }

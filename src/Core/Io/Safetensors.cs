@@ -95,8 +95,9 @@ public static class Safetensors
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return; }
         foreach (var f in stale)
         {
-            var guid = Path.GetFileName(f)[(name.Length + 2)..^4];
-            if (guid.Length != 32 || !guid.All(char.IsAsciiHexDigitLower)) continue;   // only names Save itself makes
+            var file = Path.GetFileName(f);
+            if (file.Length != name.Length + 38) continue;   // "." + name + "." + 32 hex digits + ".tmp": only names Save makes
+            if (file.AsSpan(name.Length + 2, 32).ContainsAnyExcept("0123456789abcdef")) continue;
             try
             {
                 using (new FileStream(f, FileMode.Open, FileAccess.ReadWrite, FileShare.None)) { }
