@@ -152,6 +152,26 @@ public class ConcurrencyTests
     }
 
     [Fact]
+    public void One_model_shared_by_eight_threads_for_inference_gives_the_sequential_outputs()
+    {
+        // Forward passes only read the parameters; each thread runs under its own NoGrad.
+        var model = new Sequential(new Linear(64, 128, gen: new Generator(3)), new ReLU(), new Linear(128, 10, gen: new Generator(4)));
+        var inputs = Enumerable.Range(0, 160).Select(i => Tensor.Randn([32, 64], new Generator(i))).ToArray();
+        float[][] expected;
+        using (Autograd.NoGrad()) expected = inputs.Select(x => model.Forward(x).ToArray()).ToArray();
+        var got = new float[inputs.Length][];
+        int next = -1;
+        OnThreads(Threads, _ =>
+        {
+            using var noGrad = Autograd.NoGrad();
+            for (int i = Interlocked.Increment(ref next); i < inputs.Length; i = Interlocked.Increment(ref next))
+                got[i] = model.Forward(inputs[i]).ToArray();
+        });
+        for (int i = 0; i < inputs.Length; i++) Assert.Equal(expected[i], got[i]);
+        Assert.All(model.Parameters(), p => Assert.Null(p.Grad));
+    }
+
+    [Fact]
     public void Overlapping_GEMMs_from_several_threads_are_each_correct()
     {
         // ForkJoin has one job slot: a job published while another runs may be missed by the workers, and its caller
