@@ -43,5 +43,11 @@ detach.SetAction(_ => { DetachExperiment.Print(Console.Out); return 0; });
 root.Subcommands.Add(detach);
 
 root.Subcommands.Add(Functional.Cli.SeedGraphs.Command());
+var stressPath = new Argument<string>("path") { Description = "The checkpoint to write" };
+var stressCount = new Option<int>("--count") { Description = "How many saves", DefaultValueFactory = _ => int.MaxValue };
+var stress = new Command("checkpoint-stress", "Save a checkpoint over and over (for the kill test)") { stressPath, stressCount };
+stress.Hidden = true;
+stress.SetAction(r => { CheckpointStress.Run(r.GetValue(stressPath)!, r.GetValue(stressCount), Console.Out); return 0; });
+root.Subcommands.Add(stress);
 
 return root.Parse(args).Invoke();

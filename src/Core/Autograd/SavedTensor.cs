@@ -43,9 +43,13 @@ internal sealed class SavedTensor
     /// <summary>Whether a tracked write changed the tensor since it was saved.</summary>
     public bool IsStale => _tensor is { } t && t.Version != _version;
 
-    public void Check(Node consumer)
+    public void Check(Node consumer) => Check(consumer, _tensor);
+
+    // Takes the tensor read once by the caller: another thread's backward may Release() in between (concurrent walks
+    // of one graph without retainGraph), and a second read would then give null instead of GraphFreedException.
+    private void Check(Node consumer, Tensor? tensor)
     {
-        var t = _tensor ?? throw FreedError();
+        var t = tensor ?? throw FreedError();
         int now = t.Version;
         if (now == _version) return;
         string which = _producer is null ? "" : $", which is output 0 of {_producer},";
@@ -61,8 +65,9 @@ internal sealed class SavedTensor
 
     public Tensor Unpack(Node consumer)
     {
-        Check(consumer);
-        return _tensor!;
+        var t = _tensor;
+        Check(consumer, t);
+        return t!;
     }
 
     public void Release() => _tensor = null;

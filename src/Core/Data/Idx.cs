@@ -30,7 +30,7 @@ public static class Idx
     /// gigabytes; raise it for larger data sets.
     /// </summary>
     public static long MaxDataBytes { get; set; } = 1L << 30;
-    private const int FirstChunk = 1 << 20;
+    private const int FirstChunk = 1 << 16;   // a gzip stream's first buffer; it doubles only as data arrives
 
     /// <summary>
     /// Reads the file and converts it exactly (<see cref="IdxArray.ToTensor"/>): integer types become Int64,

@@ -19,7 +19,8 @@ namespace Functional.Io;
 /// multiple of 8 bytes. The same state dict therefore gives the same bytes here and in Python.
 /// Note [Checkpoints Are Written Atomically]
 /// <see cref="Save"/> writes a temporary file in the target's directory, flushes it to disk, then renames it over
-/// the target: a crash or an error leaves either the old file or the new one, never half of one.
+/// the target: a crash or an error leaves either the old file or the new one, never half of one. A process killed
+/// mid-write leaves its temporary file behind; the next Save to the same target deletes it.
 /// Note [Safetensors Headers Are Not Trusted]
 /// The loader checks the header length against the file size (and a 100 MB cap, as the Python library does),
 /// that the header is UTF-8 JSON describing tensors, that every dtype is known, and that the tensors' byte ranges
@@ -63,6 +64,7 @@ public static class Safetensors
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full) ?? throw new ArgumentException($"'{path}' has no directory.", nameof(path));
         var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        RemoveAbandonedTemps(dir, Path.GetFileName(full));
         try
         {
             using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -77,6 +79,31 @@ public static class Safetensors
         {
             try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Deletes temporary files a killed writer left for this target (<c>.name.*.tmp</c>). A writer that is still running
+    /// holds its file open with <see cref="FileShare.None"/> (an exclusive lock on Unix as on Windows), so the open
+    /// here fails and its file is left alone. One race remains: a concurrent Save to the same target whose file is
+    /// closed but not yet renamed can lose it and throw; the target itself is never damaged.
+    /// </summary>
+    private static void RemoveAbandonedTemps(string dir, string name)
+    {
+        IEnumerable<string> stale;
+        try { stale = Directory.EnumerateFiles(dir, $".{name}.*.tmp").ToList(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return; }
+        foreach (var f in stale)
+        {
+            var file = Path.GetFileName(f);
+            if (file.Length != name.Length + 38) continue;   // "." + name + "." + 32 hex digits + ".tmp": only names Save makes
+            if (file.AsSpan(name.Length + 2, 32).ContainsAnyExcept("0123456789abcdef")) continue;
+            try
+            {
+                using (new FileStream(f, FileMode.Open, FileAccess.ReadWrite, FileShare.None)) { }
+                File.Delete(f);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }   // in use, or already gone
         }
     }
 
@@ -334,12 +361,21 @@ public static class Safetensors
         try { doc = JsonDocument.Parse(header.ToArray(), new JsonDocumentOptions { MaxDepth = 16 }); }
         catch (JsonException e) { throw Bad($"the header is not well-formed JSON: {e.Message}", e); }
 
-        metadata = new Dictionary<string, string>();
+        var meta = new Dictionary<string, string>();
+        metadata = meta;
         var entries = new List<Entry>();
         var seen = new HashSet<string>();
         using (doc)
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object) throw Bad("the header is not a JSON object.");
+            try { ReadEntries(); }
+            catch (InvalidOperationException e)   // a name or value escapes half a surrogate pair (e.g. "\ud800"): not text
+            {
+                throw Bad($"the header holds a string that is not valid UTF-16 ({e.Message}).", e);
+            }
+        }
+        void ReadEntries()
+        {
             foreach (var prop in doc.RootElement.EnumerateObject())
             {
                 string name = prop.Name;
@@ -352,7 +388,7 @@ public static class Safetensors
                     {
                         if (m.Value.ValueKind != JsonValueKind.String)
                             throw Bad($"'{MetadataKey}' value for '{m.Name}' must be a string, got {m.Value.ValueKind}.");
-                        if (!metadata.TryAdd(m.Name, m.Value.GetString()!)) throw Bad($"'{MetadataKey}' names '{m.Name}' twice.");
+                        if (!meta.TryAdd(m.Name, m.Value.GetString()!)) throw Bad($"'{MetadataKey}' names '{m.Name}' twice.");
                     }
                     continue;
                 }

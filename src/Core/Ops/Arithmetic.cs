@@ -9,6 +9,7 @@ public partial class Tensor
     /// <summary>Broadcast shapes and reconcile dtypes of a binary op's operands (a 0-d tensor adopts the other's dtype).</summary>
     private static int[] PrepareBinary(ref Tensor a, ref Tensor b, string op)
     {
+        ArgumentNullException.ThrowIfNull(b, op == "Pow" ? "exponent" : "other");
         if (a.DType != b.DType)
         {
             if (b.Rank == 0 && a.DType.IsFloatingPoint()) b = b.To(a.DType);

@@ -46,7 +46,7 @@ public partial class Tensor
         Tensor target;
         using (GradMode.Set(false)) target = result.Slice(d, start, end);
         if (!src._shape.AsSpan().SequenceEqual(target._shape))
-            throw new ShapeMismatchException($"SliceScatter: src {src.Describe()} must have the slice's shape {Shape.Format(target._shape)}.");
+            throw new ShapeMismatchException($"SliceScatter: src {src.Describe()} must have the shape {Shape.Format(target._shape)} of the slice [{start}, {end}) of dimension {d} of {Describe()}.");
         CpuKernels.CopyInto(target, src);
         int s0 = start, e0 = end;
         return Graph.Record(result, "SliceScatterBackward0", [this, src], (g, s) =>

@@ -12,6 +12,7 @@ public partial class Tensor
     /// </summary>
     public Tensor MatMul(Tensor other, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
     {
+        ArgumentNullException.ThrowIfNull(other);
         Tensor a = this, b = other;
         if (a.DType != b.DType)
             throw new DTypeMismatchException($"MatMul: expected both tensors to have the same dtype, but got {a.Describe()} and {b.Describe()}.");
@@ -60,14 +61,16 @@ public partial class Tensor
     /// </summary>
     public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null)
     {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(weight);
         if (weight.Rank != 2)
-            throw new ShapeMismatchException($"Linear: weight must be 2-D [out, in], got {weight.Describe()}.");
+            throw new ShapeMismatchException($"Linear: weight must be 2-D [out, in], got {weight.Describe()} (input {input.Describe()}).");
         if (input.Rank == 0 || input._shape[^1] != weight._shape[1])
             throw new ShapeMismatchException(
                 $"Linear: input's last dimension must equal weight's in_features: input {input.Describe()}, weight {weight.Describe()}" +
                 (input.Rank == 2 ? $" (mat1 and mat2 shapes cannot be multiplied ({input._shape[0]}x{input._shape[1]} and {weight._shape[1]}x{weight._shape[0]}))." : "."));
         if (bias is not null && (bias.Rank != 1 || bias._shape[0] != weight._shape[0]))
-            throw new ShapeMismatchException($"Linear: bias must be [out] = [{weight._shape[0]}], got {bias.Describe()}.");
+            throw new ShapeMismatchException($"Linear: bias must be [out] = [{weight._shape[0]}], got {bias.Describe()} (input {input.Describe()}, weight {weight.Describe()}).");
         if (input.Rank != 2 || bias is null)
         {
             var y = input.MatMul(weight.Transpose(0, 1, "TBackward0"));   // PyTorch's weight.t()

@@ -226,6 +226,9 @@ public partial class Tensor
         {
             if (index.Length > Rank)
                 throw new IndexOutOfRangeException($"too many indices for tensor of dimension {Rank} ({Describe()}).");
+            for (int k = 0; k < index.Length; k++)   // checked here so that the message names this tensor, not a partial view
+                if (index[k] < -_shape[k] || index[k] >= _shape[k])
+                    throw new IndexOutOfRangeException($"index {index[k]} is out of bounds for dimension {k} with size {_shape[k]} ({Describe()}).");
             var t = this;
             foreach (var i in index) t = t.Select(0, i);
             return t;

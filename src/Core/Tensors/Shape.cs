@@ -44,7 +44,12 @@ public readonly struct Shape : IEquatable<Shape>
     internal static int Product(ReadOnlySpan<int> dims)
     {
         long n = 1;
-        foreach (var d in dims) n *= d;
+        foreach (var d in dims) if (d == 0) return 0;   // a zero anywhere: empty, however large the other sizes
+        foreach (var d in dims)
+        {
+            n *= d;   // stays exact: n <= int.MaxValue before each step, so n * d < 2^62
+            if (n > int.MaxValue) break;
+        }
         if (n > int.MaxValue) throw new ArgumentException($"A tensor of shape [{string.Join(", ", dims.ToArray())}] has more than {int.MaxValue} elements.");
         return (int)n;
     }

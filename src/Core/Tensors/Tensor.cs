@@ -218,7 +218,7 @@ public partial class Tensor
             throw new AutogradException("cannot register a hook on a tensor that doesn't require gradient. " +
                                         $"This tensor ({Describe()}) is not part of any graph.");
         var entry = new AutogradMeta.HookEntry(hook);
-        var list = _meta.Hooks ??= [];
+        var list = _meta.Hooks ?? Interlocked.CompareExchange(ref _meta.Hooks, new List<AutogradMeta.HookEntry>(), null) ?? _meta.Hooks!;   // one list, even when threads race here
         lock (list) list.Add(entry);
         return new HookHandle(list, entry);
     }
