@@ -24,7 +24,7 @@ public static partial class Autograd
     }
 
     /// <summary>Turns recording off on this thread until disposed (<c>with torch.no_grad():</c>). Results computed in
-    /// the scope from tensors that require grad remember the call site, for <c>WhyNoGrad</c>.</summary>
+    /// the scope from tensors that require grad remember the call site, for <see cref="WhyNoGrad"/>.</summary>
     public static IDisposable NoGrad([CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0,
                                      [CallerMemberName] string callerMember = "") =>
         GradMode.Set(false, new CallSite(callerFile, callerLine, callerMember));

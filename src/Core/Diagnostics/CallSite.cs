@@ -17,10 +17,12 @@
 //                                     NonDifferentiable), Site (CallSite: where Detach()/the NoGrad scope/the op was
 //                                     called), Op (string?: the non-differentiable op's name), SourceName (string: grad_fn
 //                                     name of the source, "AccumulateGrad" for a leaf), SourceDescription (string),
+//                                     (a Detach() of a tensor that requires no grad but carries an origin keeps that origin)
 //                                     Source (Node?: the source's grad_fn, or its AccumulateGrad for a leaf; held weakly,
 //                                     null once collected), Describe() (e.g. "Detach() at Train.cs:13").
 //   Node.Cuts                         CutInput[]? (null when none): forward inputs of a recorded op that carried a
-//                                     CutOrigin; CutInput = readonly record struct (int Input, CutOrigin Origin).
+//                                     CutOrigin; CutInput = readonly record struct (int Input, CutOrigin Origin, Node? Source):
+//                                     Source pins Origin.Source strongly for the life of the consuming graph (use it first).
 //   Node.Site                         CallSite: where the op that built the node was called (default when unknown).
 //   Node.OpName                       string: the node's name without "Backward0" ("Sigmoid").
 //   FunctionNode.Saved                IReadOnlyList<SavedTensor?>; FunctionNode.SavedOutputTensor SavedTensor?

@@ -261,7 +261,7 @@ public partial class Tensor
 
     /// <summary>A Detach() alias that remembers why (the DSL's stopGradient passes its own kind and site).</summary>
     internal Tensor DetachAs(CutKind kind, CallSite site) =>
-        new(_storage, _offset, _shape, _strides, _version) { _origin = CutOrigin.Of(kind, this, site) };
+        new(_storage, _offset, _shape, _strides, _version) { _origin = CutOrigin.Of(kind, this, site) ?? _origin };
 
     /// <summary>A Detach() alias with no diagnostics (library internals).</summary>
     internal Tensor DetachQuiet() => new(_storage, _offset, _shape, _strides, _version);
@@ -295,7 +295,7 @@ public partial class Tensor
     /// silently use the new values. Prefer <see cref="Detach"/>.
     /// </summary>
     /// <remarks>A property cannot take caller info, so diagnostics name a Data alias without a call site.</remarks>
-    public Tensor Data => new(_storage, _offset, _shape, _strides, new VersionCounter()) { _origin = CutOrigin.Of(CutKind.Data, this, default) };
+    public Tensor Data => new(_storage, _offset, _shape, _strides, new VersionCounter()) { _origin = CutOrigin.Of(CutKind.Data, this, default) ?? _origin };
 
     /// <summary>Refuses a superseded handle in an op that records (or in any op, when a recorded in-place op gave its
     /// storage a new history), and a view taken before such an op. Called with grad mode on.</summary>
