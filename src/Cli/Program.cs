@@ -42,4 +42,8 @@ var detach = new Command("detach-experiment", "Seed 000: detach layer 1 on odd e
 detach.SetAction(_ => { DetachExperiment.Print(Console.Out); return 0; });
 root.Subcommands.Add(detach);
 
+var diagnostics = new Command("diagnostics", "Replay the seed confusions and print Functional's diagnostics (file:line of the save, the write, the cut)");
+diagnostics.SetAction(_ => { DiagnosticScenarios.RunAll(Console.Out); return 0; });
+root.Subcommands.Add(diagnostics);
+
 return root.Parse(args).Invoke();

@@ -97,7 +97,7 @@ public class OptimizerExplainTests
         w.SetRequiresGrad(false); int frozen = Line();
         var row = opt.Explain()["param 0"];
         Assert.Equal(StepAction.StaleGradient, row.Action);
-        Assert.Contains($"frozen (RequiresGrad false (set at {File}:{frozen})) but it still holds the Grad of an earlier backward", row.Reason);
+        Assert.Contains($"frozen (RequiresGrad set to false at {File}:{frozen}) but it still holds the Grad of an earlier backward", row.Reason);
         opt.Step();
         TensorAssert.Close([0.8f, 1.6f], w, absolute: 1e-6f);   // PyTorch 1.13 gives tensor([0.8000, 1.6000])
     }
@@ -113,7 +113,7 @@ public class OptimizerExplainTests
         loss.Backward();
         var row = opt.Explain(loss)["param 0"];
         Assert.Equal(StepAction.Skipped, row.Action);
-        Assert.Contains($"frozen: RequiresGrad is false (set at {File}:{frozen})", row.Reason);
+        Assert.Contains($"frozen: RequiresGrad was set to false at {File}:{frozen}, so backward gives it no Grad.", row.Reason);
     }
 
     [Fact]

@@ -85,11 +85,11 @@ public abstract partial class Optimizer
     {
         var grad = p.Grad;
         var frozenAt = p.HasAutogradState ? p._meta.RequiresGradSite : default;
-        string frozen = frozenAt.IsKnown ? $" (set at {frozenAt})" : "";
+        string frozen = frozenAt.IsKnown ? $" at {frozenAt}" : "";
         if (grad is null)
         {
             string why = !p.RequiresGrad
-                ? $"frozen: RequiresGrad is false{frozen}, so backward gives it no Grad."
+                ? $"frozen: RequiresGrad was set to false{frozen}, so backward gives it no Grad."
                 : loss is null
                     ? "no backward reached it (pass the loss to Explain to see why)."
                     : Brief(Autograd.WhyNoGrad(loss, p));
@@ -97,7 +97,7 @@ public abstract partial class Optimizer
         }
         if (!p.RequiresGrad)
             return new(name, p, StepAction.StaleGradient,
-                $"frozen (RequiresGrad false{frozen}) but it still holds the Grad of an earlier backward, and Step updates it with that " +
+                $"frozen (RequiresGrad set to false{frozen}) but it still holds the Grad of an earlier backward, and Step updates it with that " +
                 "stale gradient (as PyTorch does). Set its Grad to null (ZeroGrad()) when you freeze it.");
         if (grad.ToDoubleArray().All(v => v == 0))
         {
