@@ -79,6 +79,25 @@ public class WhyNoGradTests
     }
 
     [Fact]
+    public void A_Data_alias_is_a_cut_named_without_a_line()
+    {
+        var x = Leaf();
+        var y = (x.Exp().Data * Leaf()).Sum();   // a property cannot take caller info
+        var r = Single(Autograd.WhyNoGrad(y, x), NoGradReasonKind.Detached);
+        Assert.Null(r.Site);
+        Assert.Contains("a path was cut by .Data (of Float32 [3] (grad_fn=ExpBackward0))", r.Text);
+    }
+
+    [Fact]
+    public void Freezing_a_module_names_the_line()
+    {
+        var model = new Linear(3, 1, gen: new Generator(0));
+        model.RequiresGrad_(false); int frozen = Line();
+        var loss = model.Forward(Leaf()).Sum();
+        Assert.Equal(frozen, Single(Autograd.WhyNoGrad(loss, model.Weight), NoGradReasonKind.LeafDoesNotRequireGrad).Site!.Value.Line);
+    }
+
+    [Fact]
     public void Every_cut_path_is_listed()
     {
         var x = Leaf();

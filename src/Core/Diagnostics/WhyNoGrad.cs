@@ -136,17 +136,18 @@ public static partial class Autograd
         var seen = new HashSet<CutOrigin>(ReferenceEqualityComparer.Instance);
         foreach (var (origin, source) in cuts)
         {
+            CallSite? site = origin.Site.HasAny ? origin.Site : null;
             if (target is null || source is null || !seen.Add(origin)) continue;
             if (!Reachable(source).Contains(target)) continue;
             reasons.Add(origin.Kind switch
             {
-                CutKind.NoGrad => new(NoGradReasonKind.ProducedUnderNoGrad, origin.Site,
+                CutKind.NoGrad => new(NoGradReasonKind.ProducedUnderNoGrad, site,
                     $"a path was computed under {origin.Describe()} from {origin.SourceDescription}: nothing recorded there. " +
                     "Compute it outside the NoGrad scope if the gradient should flow."),
-                CutKind.NonDifferentiable => new(NoGradReasonKind.NonDifferentiable, origin.Site,
+                CutKind.NonDifferentiable => new(NoGradReasonKind.NonDifferentiable, site,
                     $"a path goes through {origin.Describe()}, applied to {origin.SourceDescription}: its result is piecewise constant " +
                     "and carries no gradient. Use a differentiable relaxation (e.g. Softmax instead of ArgMax)."),
-                _ => new(NoGradReasonKind.Detached, origin.Site,
+                _ => new(NoGradReasonKind.Detached, site,
                     $"a path was cut by {origin.Describe()} (of {origin.SourceDescription}). Remove the cut if the gradient should flow."),
             });
         }
