@@ -48,7 +48,7 @@ module Tensors =
     let ( @@ ) (a: Tensor) (b: Tensor) = a.MatMul(b, "", 0, "@@")
 
     /// `x @ w.T + b`, for pipelines: `x |> linear w b`.
-    let linear (w: Tensor) (b: Tensor) (x: Tensor) = Tensor.Linear(x, w, b)
+    let linear (w: Tensor) (b: Tensor) (x: Tensor) = Tensor.Linear(x, w, b, "", 0, "linear")
 
     /// Runs `f` with recording turned off on this thread (`with torch.no_grad():`).
     let noGrad (f: unit -> 'a) : 'a =

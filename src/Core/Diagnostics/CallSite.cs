@@ -31,6 +31,13 @@
 //   AutogradMeta.RequiresGradSite     CallSite: where a leaf's requires-grad flag was last set through a caller-info API
 //                                     (RequiresGrad_, Parameter.SetRequiresGrad); default when unknown or never set.
 //   GradMode.UserScopeSite            CallSite? (thread-static): the site of the innermost user NoGrad/SetGradEnabled(false).
+//   WriteLog.Ambient                  (string Op, CallSite Site)? (thread-static): set by Optimizer.Step so its writes log as
+//                                     "Adam.Step" at the line that called Step().
+//   CallSite.HasAny / CallSite.At     internal: a file:line or at least a member (the F# DSL passes its function's name and
+//                                     no file) / " at File.cs:12" or "".
+//   Autograd.Reachable(Node?)         HashSet<Node>: every node reachable from a root; Autograd.OnPaths(root, target): the
+//                                     nodes on some path from root to target (WhyNoGrad.cs).
+// Library code that must not leave a diagnostic trail uses Tensor.DetachQuiet() and GradMode.Set(false) (no site).
 using System.Runtime.CompilerServices;
 
 namespace Functional;

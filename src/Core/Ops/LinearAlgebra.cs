@@ -58,7 +58,7 @@ public partial class Tensor
     /// <c>input @ weight.T + bias</c> (<c>torch.nn.functional.linear</c>). weight is [out, in], bias [out]. A 2-D input
     /// with a bias is one fused node (<c>AddmmBackward0</c>) that reads weight transposed without copying it.
     /// </summary>
-    public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null)
+    public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
     {
         if (weight.Rank != 2)
             throw new ShapeMismatchException($"Linear: weight must be 2-D [out, in], got {weight.Describe()}.");
@@ -70,7 +70,7 @@ public partial class Tensor
             throw new ShapeMismatchException($"Linear: bias must be [out] = [{weight._shape[0]}], got {bias.Describe()}.");
         if (input.Rank != 2 || bias is null)
         {
-            var y = input.MatMul(weight.Transpose(0, 1, "TBackward0"));   // PyTorch's weight.t()
+            var y = input.MatMul(weight.Transpose(0, 1, "TBackward0"), callerFile, callerLine, callerMember);   // PyTorch's weight.t()
             return bias is null ? y : y + bias;
         }
         if (input.DType != weight.DType || bias.DType != weight.DType)
@@ -79,7 +79,7 @@ public partial class Tensor
         var outShape = new[] { input._shape[0], weight._shape[0] };
         var result = CpuKernels.MatMul(input, wt, outShape);
         CpuKernels.AddRowsInPlace(result, bias);   // PyTorch's addmm adds the bias into the product's buffer too
-        return Graph.Record(result, "AddmmBackward0", [input, weight, bias], static (g, s) =>
+        return Graph.RecordAt(new CallSite(callerFile, callerLine, callerMember), result, "AddmmBackward0", [input, weight, bias], static (g, s) =>
             [s.NeedsGrad(0) ? g.MatMul(s[1]) : null,
              s.NeedsGrad(1) ? g.T.MatMul(s[0]) : null,
              s.NeedsGrad(2) ? g.Sum(0) : null],
