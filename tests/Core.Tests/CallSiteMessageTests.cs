@@ -131,6 +131,15 @@ public class CallSiteMessageTests
     }
 
     [Fact]
+    public void Backward_from_a_detached_result_names_the_cut()
+    {
+        var x = Tensor.From([1f, 2f], requiresGrad: true);
+        var h = x.Exp().Detach(); int cut = Line();
+        var e = Assert.Throws<NoGradFnException>(() => (h * 2f).Sum().Backward());
+        Assert.EndsWith($"Here its history was cut by Detach() at {File}:{cut} (of Float32 [2] (grad_fn=ExpBackward0)).", e.Message);
+    }
+
+    [Fact]
     public void Call_site_prints_the_file_name_only()
     {
         var site = CallSite.Here(); int line = Line();

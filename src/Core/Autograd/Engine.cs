@@ -34,7 +34,8 @@ internal static class Engine
                 throw new NoGradFnException(
                     $"element {i} of tensors does not require grad and does not have a grad_fn. " +
                     $"This tensor ({root.Describe()}) is not connected to any leaf that requires grad: it was detached, computed " +
-                    "under NoGrad, or computed only from tensors that do not require grad. Call Backward on a result of the tensor that requires grad.");
+                    "under NoGrad, or computed only from tensors that do not require grad. Call Backward on a result of the tensor that requires grad." +
+                    (root._origin is { } cut ? $" Here its history was cut by {cut.Describe()} (of {cut.SourceDescription})." : ""));
             root.CheckNotSuperseded();   // its grad_fn describes values it no longer holds
             seeds[i] = SeedGradient(root, rootGrads[i], i);
             rootNodes[i] = root._gradFn ?? AccumulatorOf(root);

@@ -112,7 +112,9 @@ public abstract partial class Optimizer
         return new(name, p, StepAction.Normal, "updated from its gradient.");
     }
 
-    private static string Brief(NoGradExplanation e) => string.Join(" ", e.Reasons.Select(r => r.Text));
+    private static string Brief(NoGradExplanation e) =>
+        e.Reasons.Count > 0 ? string.Join(" ", e.Reasons.Select(r => r.Text))
+        : "the loss does reach it, so no backward from this loss has run since its Grad was cleared (call loss.Backward() first).";
 
     /// <summary>What moves <paramref name="p"/> in a step whose gradient is all zeros (e.g. "weight decay (0.5)"), or null
     /// when nothing does. The base class does not know its subclass's rule and says so.</summary>
