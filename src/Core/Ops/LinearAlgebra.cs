@@ -10,7 +10,8 @@ public partial class Tensor
     /// matrix-vector product, 1-D@2-D a vector-matrix product, 2-D@2-D a matrix product, and higher ranks a batched
     /// product with broadcast batch dimensions.
     /// </summary>
-    public Tensor MatMul(Tensor other, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
+    public Tensor MatMul(Tensor other,
+        [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
     {
         Tensor a = this, b = other;
         if (a.DType != b.DType)
@@ -58,7 +59,8 @@ public partial class Tensor
     /// <c>input @ weight.T + bias</c> (<c>torch.nn.functional.linear</c>). weight is [out, in], bias [out]. A 2-D input
     /// with a bias is one fused node (<c>AddmmBackward0</c>) that reads weight transposed without copying it.
     /// </summary>
-    public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
+    public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null,
+        [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
     {
         if (weight.Rank != 2)
             throw new ShapeMismatchException($"Linear: weight must be 2-D [out, in], got {weight.Describe()}.");
