@@ -14,8 +14,15 @@ public abstract class Node
     /// <summary>Where the op that built this node was called (default when the op takes no caller info).</summary>
     internal readonly CallSite Site;
     /// <summary>Forward inputs that carried a cut (Detach, NoGrad, ...): the edges this node does not have. Set by
-    /// Graph.Attach before the node escapes; null when none.</summary>
-    internal CutInput[]? Cuts;
+    /// Graph.Attach before the node escapes; null when none. Kept beside the node (few nodes have cuts), so ordinary
+    /// nodes pay nothing for it.</summary>
+    internal CutInput[]? Cuts
+    {
+        get => s_cuts.TryGetValue(this, out var c) ? c : null;
+        init { if (value is not null) s_cuts.AddOrUpdate(this, value); }
+    }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Node, CutInput[]> s_cuts = new();
 
     private protected Node(string name, Node?[] next, CallSite site = default)
     {

@@ -5,10 +5,10 @@
 //                                     IsKnown. Captured with [CallerFilePath]/[CallerLineNumber]/[CallerMemberName].
 //   InPlaceWrite                      public readonly record struct (Op, Site, VersionAfter): one tracked write; internal
 //                                     Via (CutOrigin?: the Detach()/Data alias written through), ThroughView, Through (text).
-//   VersionCounter.Writes             WriteLog? (null until the first tracked write): the last WriteLog.Capacity (8)
+//   VersionCounter.Writes             WriteLog? (null until the first tracked write; a side table): the last WriteLog.Capacity (8)
 //                                     writes to the storage family that shares the counter; WriteLog.Recent() oldest first,
 //                                     WriteLog.Since(version) those that bumped it past `version`.
-//   Tensor._origin                    CutOrigin? (null for ordinary tensors): why this tensor has no history although
+//   Tensor._origin                    CutOrigin? (property over AutogradMeta.Origin; null for ordinary tensors): why this tensor has no history although
 //                                     it was computed from one that had. Set by Detach()/Detach_()/Data (when the source
 //                                     required grad), by ops under a user NoGrad/SetGradEnabled(false) scope over inputs
 //                                     that require grad, by non-differentiable ops (ArgMax, comparisons, Int64 casts) over
@@ -20,7 +20,7 @@
 //                                     (a Detach() of a tensor that requires no grad but carries an origin keeps that origin)
 //                                     Source (Node?: the source's grad_fn, or its AccumulateGrad for a leaf; held weakly,
 //                                     null once collected), Describe() (e.g. "Detach() at Train.cs:13").
-//   Node.Cuts                         CutInput[]? (null when none): forward inputs of a recorded op that carried a
+//   Node.Cuts                         CutInput[]? (null when none; a side table, not a field): forward inputs of a recorded op that carried a
 //                                     CutOrigin; CutInput = readonly record struct (int Input, CutOrigin Origin, Node? Source):
 //                                     Source pins Origin.Source strongly for the life of the consuming graph (use it first).
 //   Node.Site                         CallSite: where the op that built the node was called (default when unknown).

@@ -24,7 +24,6 @@ public partial class Tensor
     internal readonly Tensor? _viewBase;      // the non-view tensor whose storage this view aliases
     internal readonly bool _isContiguous;
     private readonly int _rebasesAtCreation;  // for views: see VersionCounter.Rebases
-    internal CutOrigin? _origin;              // diagnostics: why this tensor has no history (Diagnostics/CallSite.cs); set before it escapes
 
     internal Tensor(Storage storage, int offset, int[] shape, int[] strides, VersionCounter version,
                     Node? gradFn = null, bool requiresGrad = false, Tensor? viewBase = null)
@@ -42,6 +41,18 @@ public partial class Tensor
     }
 
     internal bool HasAutogradState => _autograd is not null;
+
+    /// <summary>Diagnostics: why this tensor has no history although its source had one (Diagnostics/CallSite.cs). Kept in
+    /// the autograd state, which only such tensors need, so ordinary tensors pay nothing; set before the handle escapes.</summary>
+    internal CutOrigin? _origin
+    {
+        get => _autograd?.Origin;
+        set
+        {
+            if (value is not null) _meta.Origin = value;
+            else if (_autograd is { } m) m.Origin = null;
+        }
+    }
 
     /// <summary>This handle's autograd state, created on first use. A non-leaf's node points at it (for hooks and
     /// retained grads), so the engine finds it from the graph.</summary>
