@@ -20,6 +20,7 @@ public static class DiagnosticScenarios
         new("step-between", "an optimizer step between forward and backward", StepBetween),
         new("leaf-inplace", "an in-place write to a leaf that requires grad (seed 10)", LeafInPlace),
         new("superseded", "using the handle an in-place op superseded", Superseded),
+        new("second-backward", "a second backward through a freed graph (seed 8)", SecondBackward),
         new("grad-none", "why is the Grad null? a Detach() on the way", GradNone),
         new("zero-grad-trap", "ZeroGrad(setToNone: false) and Adam: a detached layer still moves (seed 000)", ZeroGradTrap),
         new("frozen-stale", "a parameter frozen after backward is stepped with its old Grad", FrozenStale),
@@ -80,6 +81,17 @@ public static class DiagnosticScenarios
         var y2 = y.Mul_(3f);              // returns the handle with the new history
         try { print(y.Sum()); }
         catch (SupersededTensorException e) { print(Error(e)); }
+        // doc:end
+    }
+
+    private static void SecondBackward(Action<object?> print)
+    {
+        // doc:begin
+        var x = Tensor.From([1f, 2f], requiresGrad: true);
+        var loss = x.Exp().Sum();
+        loss.Backward();
+        try { loss.Backward(); }
+        catch (GraphFreedException e) { print(Error(e)); }
         // doc:end
     }
 

@@ -84,7 +84,7 @@ module Transforms =
         if not outputs.RequiresGrad then Tensor.ZerosLike input
         else
             let seeds: Tensor array | null = match seed with Some u -> [| u |] | None -> null
-            match Autograd.Grad([| outputs |], [| input |], seeds, retainGraph, createGraph, true).[0] with
+            match Autograd.Grad([| outputs |], [| input |], seeds, retainGraph, createGraph, true, "", 0, "grad").[0] with
             | null -> Tensor.ZerosLike input
             | g -> g
 

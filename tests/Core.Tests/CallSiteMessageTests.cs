@@ -140,6 +140,19 @@ public class CallSiteMessageTests
     }
 
     [Fact]
+    public void A_second_backward_names_the_backward_that_freed_the_graph()
+    {
+        var x = Tensor.From([1f, 2f], requiresGrad: true);
+        var y = x.Exp().Sum();
+        y.Backward(); int freed = Line();
+        var e = Assert.Throws<GraphFreedException>(() => y.Backward());
+        Assert.EndsWith($"The saved tensors of ExpBackward0 were freed by the Backward() at {File}:{freed}.", e.Message);
+        var z = x.Exp().Sum();
+        Autograd.Grad([z], [x]); int grad = Line();
+        Assert.EndsWith($"freed by the Autograd.Grad() at {File}:{grad}.", Assert.Throws<GraphFreedException>(() => z.Backward()).Message);
+    }
+
+    [Fact]
     public void Call_site_prints_the_file_name_only()
     {
         var site = CallSite.Here(); int line = Line();

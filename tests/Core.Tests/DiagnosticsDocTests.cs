@@ -66,6 +66,7 @@ public class DiagnosticsDocTests
         var text = output.ToString();
         var src = Read("src", "Cli", "DiagnosticScenarios.cs").Split('\n');
         int LineOf(string code) => Array.FindIndex(src, l => l.Contains(code)) + 1;
+        int LineAfter(string anchor, string code) => Array.FindIndex(src, LineOf(anchor), l => l.Trim() == code) + 1;
         Assert.Contains($"saved by Sigmoid at DiagnosticScenarios.cs:{LineOf("var @out = a.Sigmoid();")} (version 0); modified by Zero_ through a " +
                         $"Detach() alias created at DiagnosticScenarios.cs:{LineOf("var c = @out.Detach();")}, written at " +
                         $"DiagnosticScenarios.cs:{LineOf("c.Zero_();")} (version 1)", text);
@@ -73,5 +74,6 @@ public class DiagnosticsDocTests
                         $"DiagnosticScenarios.cs:{LineOf("opt.Step();")} (version 1)", text);
         Assert.Contains($"Add_ at DiagnosticScenarios.cs:{LineOf("try { w.Add_(1f); }")} on Float32 [3]", text);
         Assert.Contains($"superseded by Mul_() at DiagnosticScenarios.cs:{LineOf("var y2 = y.Mul_(3f);")}", text);
+        Assert.Contains($"were freed by the Backward() at DiagnosticScenarios.cs:{LineAfter("private static void SecondBackward", "loss.Backward();")}.", text);
     }
 }

@@ -22,7 +22,7 @@ internal static class Engine
     /// <summary>Runs backward from <paramref name="roots"/>. With <paramref name="inputs"/> it returns their
     /// gradients and touches no accumulator; without, it accumulates into leaves and returns null.</summary>
     public static Tensor?[]? Run(Tensor[] roots, Tensor?[] rootGrads, bool keepGraph, bool createGraph,
-                                 Tensor[]? inputs, bool allowUnused)
+                                 Tensor[]? inputs, bool allowUnused, FreedBy? freedBy = null)
     {
         // ---- roots and their gradients ----
         var rootNodes = new Node[roots.Length];
@@ -154,7 +154,7 @@ internal static class Engine
                             foreach (var i in idx) captured![i] = grad;
                         if (RunsRule(fn, needed)) inputGrads = fn.Apply(grad);
                     }
-                    if (inputGrads is not null && !keepGraph) fn.Release();   // only nodes that ran free their saved tensors
+                    if (inputGrads is not null && !keepGraph) fn.Release(freedBy ??= new FreedBy(inputs is null ? "Backward()" : "Autograd.Grad()", default));   // only nodes that ran free their saved tensors
 
                     for (int j = 0; j < fn.Next.Length; j++)
                     {

@@ -97,7 +97,7 @@ internal sealed class FunctionNode : Node
                                               // (the engine sums to it); null when none does
     internal readonly DType[]? InputDTypes;   // every input's dtype when one differs from the output's (the engine casts); else null
     internal AutogradMeta? OutputMeta;         // hooks and retained grad of the handle this node produced
-    private bool _released;
+    private FreedBy? _freedBy;                 // set by the backward that freed the saved tensors (diagnostics: where)
 
     public FunctionNode(string name, Node?[] next, BackwardRule rule, SavedTensor?[] saved, double? scalar,
                         int[]?[]? inputShapes, DType[]? inputDTypes, CallSite site = default) : base(name, next, site)
@@ -111,6 +111,9 @@ internal sealed class FunctionNode : Node
 
     internal void SaveOutput(Tensor output) => _savedOutput = new SavedTensor(output, Name, Site);
 
+    /// <summary>The backward that freed this node's saved tensors, or null (diagnostics).</summary>
+    internal FreedBy? FreedBy => _freedBy;
+
     /// <summary>The saved inputs (diagnostics; null entries were not saved).</summary>
     internal IReadOnlyList<SavedTensor?> Saved => _saved;
 
@@ -121,7 +124,7 @@ internal sealed class FunctionNode : Node
 
     internal override void CheckCanRun()
     {
-        if (_released && HasSavedState) throw SavedTensor.FreedError();
+        if (_freedBy is not null && HasSavedState) throw SavedTensor.FreedError(this);
         foreach (var s in _saved) s?.Check(this);
         _savedOutput?.Check(this);
     }
@@ -138,9 +141,9 @@ internal sealed class FunctionNode : Node
     }
 
     /// <summary>Frees the saved tensors (backward without retainGraph). Memory management only.</summary>
-    public void Release()
+    public void Release(FreedBy by)
     {
-        _released = true;
+        _freedBy = by;
         foreach (var s in _saved) s?.Release();
         _savedOutput?.Release();
     }

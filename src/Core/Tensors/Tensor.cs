@@ -245,8 +245,16 @@ public partial class Tensor
     /// <paramref name="gradient"/>. The graph's saved tensors are freed unless <paramref name="retainGraph"/>
     /// (which defaults to <paramref name="createGraph"/>, as in PyTorch).
     /// </summary>
-    public void Backward(Tensor? gradient = null, bool retainGraph = false, bool createGraph = false) =>
-        Engine.Run([this], [gradient], retainGraph || createGraph, createGraph, inputs: null, allowUnused: true);
+    /// <param name="gradient">The gradient of the output (needed for a non-scalar output).</param>
+    /// <param name="retainGraph">Keep the saved tensors for another backward.</param>
+    /// <param name="createGraph">Record the backward itself, for higher derivatives.</param>
+    /// <param name="callerFile">Filled in by the compiler: a second backward through the freed graph names this call.</param>
+    /// <param name="callerLine">Filled in by the compiler.</param>
+    /// <param name="callerMember">Filled in by the compiler.</param>
+    public void Backward(Tensor? gradient = null, bool retainGraph = false, bool createGraph = false,
+        [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
+        Engine.Run([this], [gradient], retainGraph || createGraph, createGraph, inputs: null, allowUnused: true,
+                   retainGraph || createGraph ? null : new FreedBy("Backward()", new CallSite(callerFile, callerLine, callerMember)));
 
     // ---- escape hatches -------------------------------------------------------------------------------
 

@@ -43,6 +43,12 @@ y = x * 2
 y2 = y.mul_(3)
 print(y.sum())
 
+section("second-backward")  # seed 8: the first backward freed the graph
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+loss = x.exp().sum()
+loss.backward()
+error(lambda: loss.backward())
+
 section("grad-none")  # why is the grad None? a detach() on the way
 x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
 w = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
