@@ -26,6 +26,7 @@
 //   Node.Site                         CallSite: where the op that built the node was called (default when unknown).
 //   Node.OpName                       string: the node's name without "Backward0" ("Sigmoid").
 //   FunctionNode.Saved                IReadOnlyList<SavedTensor?>; FunctionNode.SavedOutputTensor SavedTensor?
+//   FunctionNode.FreedBy              FreedBy? (Api "Backward()"/"Autograd.Grad()", Site): the call that freed its saved tensors.
 //   SavedTensor.Site / SavedVersion   CallSite (the saving op's) / int (the version saved); SavedTensor.Peek Tensor?;
 //                                     SavedTensor.IsStale (version moved on since saving).
 //   AutogradMeta.RequiresGradSite     CallSite: where a leaf's requires-grad flag was last set through a caller-info API

@@ -1,7 +1,7 @@
 namespace Functional;
 
 /// <summary>How a tensor lost the history of the tensor it was computed from.</summary>
-public enum CutKind
+internal enum CutKind
 {
     /// <summary><c>Detach()</c>.</summary>
     Detach,
