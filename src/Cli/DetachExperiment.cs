@@ -11,8 +11,8 @@ namespace Functional.Cli;
 /// </summary>
 public static class DetachExperiment
 {
-    /// <summary>One epoch's observation.</summary>
-    public sealed record Epoch(bool SetToNone, int Number, bool Detached, float Loss, bool Layer1Changed, bool Layer1GradIsNull);
+    /// <summary>One epoch's observation, with what <see cref="Optimizer.Explain"/> said before the step.</summary>
+    public sealed record Epoch(bool SetToNone, int Number, bool Detached, float Loss, bool Layer1Changed, bool Layer1GradIsNull, StepReport Report);
 
     private sealed class TestDetach : Module
     {
@@ -52,22 +52,27 @@ public static class DetachExperiment
                 var loss = lossFn.Forward(model.Forward(x), y);
                 loss.Backward();
                 var before = model.Layer1.Weight.ToArray();
+                var report = optimizer.Explain(loss, model);
                 optimizer.Step();
                 bool changed = !before.AsSpan().SequenceEqual(model.Layer1.Weight.ToArray());
-                results.Add(new Epoch(setToNone, epoch, model.DetachLayer1, loss.Item(), changed, model.Layer1.Weight.Grad is null));
+                results.Add(new Epoch(setToNone, epoch, model.DetachLayer1, loss.Item(), changed, model.Layer1.Weight.Grad is null, report));
                 optimizer.ZeroGrad(setToNone);
             }
         }
         return results;
     }
 
-    /// <summary>Runs the experiment and prints one line per epoch.</summary>
+    /// <summary>Runs the experiment and prints one line per epoch, each followed by <see cref="Optimizer.Explain"/>'s
+    /// report (what the step is about to do to each parameter, and why).</summary>
     public static void Print(TextWriter o, int seed = 0)
     {
         o.WriteLine("Seed 000: layer 1's output detached on odd epochs; Adam(lr=1, weight_decay=0.5).");
         foreach (var e in Run(seed))
+        {
             o.WriteLine($"ZeroGrad(setToNone: {e.SetToNone,-5})  epoch {e.Number}  detached {e.Detached,-5}  loss {e.Loss,9:F4}  " +
                         $"layer 1 changed {e.Layer1Changed,-5}  layer 1 Grad is null {e.Layer1GradIsNull}");
+            o.WriteLine("    " + e.Report.ToString().Replace("\n", "\n    "));
+        }
         o.WriteLine("With setToNone: true the detached layer keeps a null Grad and Adam skips it (PyTorch 2.x); with false its Grad is");
         o.WriteLine("zeros and Adam's momentum and weight decay still move it (PyTorch 1.x).");
     }

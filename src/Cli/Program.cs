@@ -49,5 +49,8 @@ var stress = new Command("checkpoint-stress", "Save a checkpoint over and over (
 stress.Hidden = true;
 stress.SetAction(r => { CheckpointStress.Run(r.GetValue(stressPath)!, r.GetValue(stressCount), Console.Out); return 0; });
 root.Subcommands.Add(stress);
+var diagnostics = new Command("diagnostics", "Replay the seed confusions and print Functional's diagnostics (file:line of the save, the write, the cut)");
+diagnostics.SetAction(_ => { DiagnosticScenarios.RunAll(Console.Out); return 0; });
+root.Subcommands.Add(diagnostics);
 
 return root.Parse(args).Invoke();

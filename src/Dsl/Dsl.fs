@@ -48,7 +48,7 @@ module Tensors =
     let ( @@ ) (a: Tensor) (b: Tensor) = a.MatMul(b, "", 0, "@@")
 
     /// `x @ w.T + b`, for pipelines: `x |> linear w b`.
-    let linear (w: Tensor) (b: Tensor) (x: Tensor) = Tensor.Linear(x, w, b)
+    let linear (w: Tensor) (b: Tensor) (x: Tensor) = Tensor.Linear(x, w, b, "", 0, "linear")
 
     /// Runs `f` with recording turned off on this thread (`with torch.no_grad():`).
     let noGrad (f: unit -> 'a) : 'a =
@@ -84,7 +84,7 @@ module Transforms =
         if not outputs.RequiresGrad then Tensor.ZerosLike input
         else
             let seeds: Tensor array | null = match seed with Some u -> [| u |] | None -> null
-            match Autograd.Grad([| outputs |], [| input |], seeds, retainGraph, createGraph, true).[0] with
+            match Autograd.Grad([| outputs |], [| input |], seeds, retainGraph, createGraph, true, "", 0, "grad").[0] with
             | null -> Tensor.ZerosLike input
             | g -> g
 

@@ -1,5 +1,6 @@
 using System.Xml.Linq;
 using Functional.Cli;
+using Functional.Optim;
 
 namespace Functional.Tests;
 
@@ -24,6 +25,21 @@ public class CliTests
             Assert.True(e.Layer1Changed);
             Assert.False(e.Layer1GradIsNull);
         }
+        // Optimizer.Explain, taken before each step, predicts what the step then did to layer 1.
+        var detachLine = Array.FindIndex(File.ReadAllLines(Path.Combine(DocsTests.RepoRoot(), "src", "Cli", "DetachExperiment.cs")),
+                                         l => l.Contains("h = h.Detach()")) + 1;
+        foreach (var e in epochs)
+        {
+            var layer1 = e.Report["layer1.weight"];
+            var expected = !e.Detached ? StepAction.Normal : e.SetToNone ? StepAction.Skipped : StepAction.MovedByStateOnly;
+            Assert.Equal(expected, layer1.Action);
+            Assert.Equal(StepAction.Normal, e.Report["layer2.weight"].Action);
+            if (e.Detached) Assert.Contains($"a path was cut by Detach() at DetachExperiment.cs:{detachLine}", layer1.Reason);
+        }
+        var printed = new StringWriter();
+        DetachExperiment.Print(printed);
+        Assert.Equal(6, printed.ToString().Split('\n').Count(l => l.StartsWith("ZeroGrad(setToNone: ")));
+        Assert.Equal(6, printed.ToString().Split('\n').Count(l => l.Trim() == "Adam.Step() will:"));
         // Both settings start from the same data and weights: the first two epochs see the same losses.
         Assert.Equal(epochs[0].Loss, epochs[3].Loss);
         Assert.Equal(epochs[1].Loss, epochs[4].Loss);

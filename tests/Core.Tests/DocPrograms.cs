@@ -5,7 +5,7 @@ using Functional.Tests.Packaging;
 namespace Functional.Tests;
 
 /// <summary>
-/// Runs the C# blocks of the docs pages: every ```csharp block not marked <c>&lt;!-- seed:N --&gt;</c> (semantics.md's seed scenarios) or <c>&lt;!-- graph:N --&gt;</c> / <c>&lt;!-- anomaly --&gt;</c> (checked by GraphDocsTests), in page order,
+/// Runs the C# blocks of the docs pages: every ```csharp block not marked <c>&lt;!-- seed:N --&gt;</c> (semantics.md's seed scenarios) <c>&lt;!-- graph:N --&gt;</c> / <c>&lt;!-- anomaly --&gt;</c> (checked by GraphDocsTests) or <c>&lt;!-- diag:name --&gt;</c> (DiagnosticsDocTests), in page order,
 /// as the statements of one method per page (so a block may use what an earlier block on the page defined; blocks
 /// declare no types). All pages compile into one program, with warnings as errors, against the Functional.Core.dll the
 /// tests run against; what each block prints is compared with the <c>Output:</c> ```text block that follows it (a
@@ -17,13 +17,13 @@ public static class DocPrograms
     internal sealed record Block(int Line, string Code, string ExpectedOutput);
 
     private static readonly Regex CsharpBlock =
-        new(@"(<!-- (?:seed:\d+|graph:\d+|anomaly) -->\s*)?```csharp\n(.*?)\n```(?:\s*Output:\s*```text\n(.*?)^```)?", RegexOptions.Singleline | RegexOptions.Multiline);
+        new(@"(<!-- (?:seed:\d+|graph:\d+|anomaly|diag:[\w-]+) -->\s*)?```csharp\n(.*?)\n```(?:\s*Output:\s*```text\n(.*?)^```)?", RegexOptions.Singleline | RegexOptions.Multiline);
 
     private static readonly Regex UsingDirective = new(@"^using (static )?[\w.]+( = [\w.<>]+)?;\s*$");
 
     private const string Separator = "=== end of docs block ===";
 
-    /// <summary>The page's blocks that carry no marker (seed, graph or anomaly).</summary>
+    /// <summary>The page's blocks that carry no marker (seed, graph, anomaly or diag).</summary>
     internal static List<Block> Blocks(string markdown) =>
         CsharpBlock.Matches(markdown).Where(m => !m.Groups[1].Success)
             .Select(m => new Block(markdown[..m.Groups[2].Index].Count(c => c == '\n') + 1, m.Groups[2].Value,

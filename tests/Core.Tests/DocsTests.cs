@@ -47,7 +47,7 @@ public class DocsTests(DocPrograms.Build programs) : IClassFixture<DocPrograms.B
         int seeds = Marked.Matches(text).Count;
         // Seed blocks are checked only on the semantics page; every unmarked block is run.
         if (file != "semantics.md") Assert.Equal(0, seeds);
-        Assert.Equal(blocks, seeds + GraphDocsTests.MarkedBlocks(text) + DocPrograms.Blocks(text).Count);
+        Assert.Equal(blocks, seeds + GraphDocsTests.MarkedBlocks(text) + DiagnosticsDocTests.Marked.Matches(text).Count + DocPrograms.Blocks(text).Count);
     }
 
     /// <summary>The pages with C# blocks that are not seed scenarios.</summary>

@@ -344,6 +344,28 @@ public class GraphViewTests
     }
 
     [Fact]
+    public void An_outside_cut_source_is_still_drawn_once_after_its_forward_handles_are_collected()
+    {
+        // The graph pins each cut's source node (CutInput.Source); the cut origin alone holds it weakly. With only the
+        // weak reference the two cuts below would each get their own source node once the collector ran.
+        var loss = TwoCutsOfACollectedExp();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        var dot = Graphs.ToDot(loss);
+        Assert.Equal(2, CutEdges(dot).Count);
+        Assert.StartsWith("ExpBackward0\n", Label(dot, Assert.Single(NodesWith(dot, "history cut"))));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Tensor TwoCutsOfACollectedExp()
+    {
+        var y = Tensor.From([1f, 2f], requiresGrad: true).Exp();
+        var w = Tensor.From([3f, 4f], requiresGrad: true);
+        return (w * y.Detach() + y.Detach()).Sum();
+    }
+
+    [Fact]
     public void A_stale_saved_tensor_names_the_save_and_the_write_sites_the_version_error_names()
     {
         // Seed 3's sites, read from SeedGraphs.cs: Sigmoid saved its result, Detach() made the alias, Zero_ wrote it.

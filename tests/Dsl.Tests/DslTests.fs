@@ -86,3 +86,31 @@ let ``noGrad records nothing, and Mutable and Unsafe write the storage`` () =
     Assert.Equal(0, out2.Version)
     (sum out2).Backward()   // silently uses the 0.5s: sigmoid'(x) read from the saved output = 0.25
     close [ 0.25f; 0.25f ] (nonNull x.Grad)
+
+[<Fact>]
+let ``F# calls to the C# methods carry the F# caller's own file and line`` () =
+    // F# honours C#'s caller-info attributes: the expected line is this file's, read from __LINE__ on the same line.
+    let a = Tensor.From([| 1f; 2f; 3f |], requiresGrad = true)
+    let out, saved = a.Sigmoid(), int __LINE__
+    let c, alias = out.Detach(), int __LINE__
+    let _, written = c.Zero_(), int __LINE__
+    let e = Assert.Throws<VersionMismatchException>(fun () -> out.Sum().Backward())
+    Assert.Contains($"saved by Sigmoid at DslTests.fs:{saved} (version 0); modified by Zero_ through a Detach() alias created at DslTests.fs:{alias}, written at DslTests.fs:{written} (version 1)", e.Message)
+
+[<Fact>]
+let ``the DSL's functions name themselves, since let-bound F# functions cannot take caller info`` () =
+    let a = tensor [ 1f; 2f; 3f ] |> requiresGrad
+    let out = a |> sigmoid
+    out |> stopGradient |> Mutable.zero |> ignore
+    let e = Assert.Throws<VersionMismatchException>(fun () -> (out |> sum).Backward())
+    Assert.Contains("saved by Sigmoid (version 0); modified by Zero_ (Mutable.zero) through a stopGradient alias (version 1).", e.Message)
+    let x = tensor [ 1f; 2f ] |> requiresGrad
+    let h = noGrad (fun () -> x * 2f)
+    let why = Autograd.WhyNoGrad((h * (tensor [ 1f; 1f ] |> requiresGrad)) |> sum, x)
+    let r = Assert.Single why.Reasons
+    Assert.Equal(NoGradReasonKind.ProducedUnderNoGrad, r.Kind)
+    Assert.Contains("a NoGrad scope (noGrad)", r.Text)
+    let y = tensor [ 1f; 2f ] |> requiresGrad
+    let cut = Autograd.WhyNoGrad(((y |> stopGradient) * (tensor [ 1f; 1f ] |> requiresGrad)) |> sum, y)
+    Assert.Equal(NoGradReasonKind.Detached, (Assert.Single cut.Reasons).Kind)
+    Assert.Contains("a path was cut by stopGradient (of Float32 [2] (leaf, requires grad))", (Assert.Single cut.Reasons).Text)

@@ -12,19 +12,30 @@ public static partial class Autograd
     /// for higher derivatives. An input the outputs do not depend on gives null with <paramref name="allowUnused"/>,
     /// else an error. The graph's saved tensors are freed unless <paramref name="retainGraph"/> or createGraph.
     /// </summary>
+    /// <param name="outputs">The tensors to differentiate.</param>
+    /// <param name="inputs">The tensors to differentiate with respect to.</param>
+    /// <param name="gradOutputs">The gradients of the outputs (null: needed only for non-scalar outputs).</param>
+    /// <param name="retainGraph">Keep the saved tensors for another backward.</param>
+    /// <param name="createGraph">Record the backward itself, for higher derivatives.</param>
+    /// <param name="allowUnused">Return null for an input the outputs do not depend on, instead of throwing.</param>
+    /// <param name="callerFile">Filled in by the compiler: a later backward through the freed graph names this call.</param>
+    /// <param name="callerLine">Filled in by the compiler.</param>
+    /// <param name="callerMember">Filled in by the compiler.</param>
     public static Tensor?[] Grad(Tensor[] outputs, Tensor[] inputs, Tensor[]? gradOutputs = null,
-                                 bool retainGraph = false, bool createGraph = false, bool allowUnused = false)
+                                 bool retainGraph = false, bool createGraph = false, bool allowUnused = false,
+                                 [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
     {
         ArgumentNullException.ThrowIfNull(outputs);
         ArgumentNullException.ThrowIfNull(inputs);
         if (gradOutputs is not null && gradOutputs.Length != outputs.Length)
             throw new ArgumentException($"grad_outputs has {gradOutputs.Length} tensors but outputs has {outputs.Length}.", nameof(gradOutputs));
         var grads = gradOutputs is null ? new Tensor?[outputs.Length] : (Tensor?[])gradOutputs.Clone();
-        return Engine.Run(outputs, grads, retainGraph || createGraph, createGraph, inputs, allowUnused)!;
+        return Engine.Run(outputs, grads, retainGraph || createGraph, createGraph, inputs, allowUnused,
+                          retainGraph || createGraph ? null : new FreedBy("Autograd.Grad()", new CallSite(callerFile, callerLine, callerMember)))!;
     }
 
     /// <summary>Turns recording off on this thread until disposed (<c>with torch.no_grad():</c>). Results computed in
-    /// the scope from tensors that require grad remember the call site, for <c>WhyNoGrad</c>.</summary>
+    /// the scope from tensors that require grad remember the call site, for <see cref="WhyNoGrad"/>.</summary>
     public static IDisposable NoGrad([CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0,
                                      [CallerMemberName] string callerMember = "") =>
         GradMode.Set(false, new CallSite(callerFile, callerLine, callerMember));

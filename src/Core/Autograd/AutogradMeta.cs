@@ -17,6 +17,7 @@ internal sealed class AutogradMeta
     public bool HistoryRewritten;       // superseded by a recorded in-place op: the storage now carries new history
     public bool WarnedNonLeafGrad;
     public AccumulateGrad? Accumulator; // a leaf's node in every graph built on it (one per leaf, so edges merge)
+    public CutOrigin? Origin;           // diagnostics: see Tensor._origin
 
     internal sealed class HookEntry(Func<Tensor, Tensor?> hook)
     {

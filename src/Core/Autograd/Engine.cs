@@ -22,7 +22,7 @@ internal static class Engine
     /// <summary>Runs backward from <paramref name="roots"/>. With <paramref name="inputs"/> it returns their
     /// gradients and touches no accumulator; without, it accumulates into leaves and returns null.</summary>
     public static Tensor?[]? Run(Tensor[] roots, Tensor?[] rootGrads, bool keepGraph, bool createGraph,
-                                 Tensor[]? inputs, bool allowUnused)
+                                 Tensor[]? inputs, bool allowUnused, FreedBy? freedBy = null)
     {
         // ---- roots and their gradients ----
         var rootNodes = new Node[roots.Length];
@@ -34,7 +34,8 @@ internal static class Engine
                 throw new NoGradFnException(
                     $"element {i} of tensors does not require grad and does not have a grad_fn. " +
                     $"This tensor ({root.Describe()}) is not connected to any leaf that requires grad: it was detached, computed " +
-                    "under NoGrad, or computed only from tensors that do not require grad. Call Backward on a result of the tensor that requires grad.");
+                    "under NoGrad, or computed only from tensors that do not require grad. Call Backward on a result of the tensor that requires grad." +
+                    (root._origin is { } cut ? $" Here its history was cut by {cut.Describe()} (of {cut.SourceDescription})." : ""));
             root.CheckNotSuperseded();   // its grad_fn describes values it no longer holds
             seeds[i] = SeedGradient(root, rootGrads[i], i);
             rootNodes[i] = root._gradFn ?? AccumulatorOf(root);
@@ -158,7 +159,7 @@ internal static class Engine
                             if (anomaly) AnomalyMode.Check(fn, inputGrads);   // Note [Anomaly Mode]
                         }
                     }
-                    if (inputGrads is not null && !keepGraph) fn.Release();   // only nodes that ran free their saved tensors
+                    if (inputGrads is not null && !keepGraph) fn.Release(freedBy ??= new FreedBy(inputs is null ? "Backward()" : "Autograd.Grad()", default));   // only nodes that ran free their saved tensors
 
                     for (int j = 0; j < fn.Next.Length; j++)
                     {

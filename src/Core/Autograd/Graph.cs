@@ -103,7 +103,7 @@ internal static class Graph
         {
             var x = inputs[i];
             if (x.DType != result.DType) (dtypes ??= NewDTypes(inputs))[i] = x.DType;
-            if (x._origin is { } cut) (cuts ??= []).Add(new CutInput(i, cut));
+            if (x._origin is { } cut) (cuts ??= []).Add(new CutInput(i, cut, cut.Source));
             if (!x.RequiresGrad) continue;
             next[i] = x._gradFn ?? Engine.AccumulatorOf(x);
             if (!x._shape.AsSpan().SequenceEqual(result._shape)) (shapes ??= new int[]?[inputs.Length])[i] = x._shape;

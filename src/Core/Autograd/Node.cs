@@ -14,8 +14,15 @@ public abstract class Node
     /// <summary>Where the op that built this node was called (default when the op takes no caller info).</summary>
     internal readonly CallSite Site;
     /// <summary>Forward inputs that carried a cut (Detach, NoGrad, ...): the edges this node does not have. Set by
-    /// Graph.Attach before the node escapes; null when none.</summary>
-    internal CutInput[]? Cuts;
+    /// Graph.Attach before the node escapes; null when none. Kept beside the node (few nodes have cuts), so ordinary
+    /// nodes pay nothing for it.</summary>
+    internal CutInput[]? Cuts
+    {
+        get => s_cuts.TryGetValue(this, out var c) ? c : null;
+        init { if (value is not null) s_cuts.AddOrUpdate(this, value); }
+    }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Node, CutInput[]> s_cuts = new();
 
     private protected Node(string name, Node?[] next, CallSite site = default)
     {
@@ -91,7 +98,7 @@ internal sealed class FunctionNode : Node
     internal readonly DType[]? InputDTypes;   // every input's dtype when one differs from the output's (the engine casts); else null
     internal AutogradMeta? OutputMeta;         // hooks and retained grad of the handle this node produced
     internal string? ForwardSite;              // where the forward created this node, set by Graph.Attach in anomaly mode only
-    private bool _released;
+    private FreedBy? _freedBy;                 // set by the backward that freed the saved tensors (diagnostics: where)
 
     public FunctionNode(string name, Node?[] next, BackwardRule rule, SavedTensor?[] saved, double? scalar,
                         int[]?[]? inputShapes, DType[]? inputDTypes, CallSite site = default) : base(name, next, site)
@@ -105,6 +112,9 @@ internal sealed class FunctionNode : Node
 
     internal void SaveOutput(Tensor output) => _savedOutput = new SavedTensor(output, Name, Site);
 
+    /// <summary>The backward that freed this node's saved tensors, or null (diagnostics).</summary>
+    internal FreedBy? FreedBy => _freedBy;
+
     /// <summary>The saved inputs (diagnostics; null entries were not saved).</summary>
     internal IReadOnlyList<SavedTensor?> Saved => _saved;
 
@@ -112,13 +122,13 @@ internal sealed class FunctionNode : Node
     internal SavedTensor? SavedOutputTensor => _savedOutput;
 
     /// <summary>Whether a backward without retainGraph freed the saved tensors.</summary>
-    internal bool IsReleased => _released;
+    internal bool IsReleased => _freedBy is not null;
 
     private bool HasSavedState => _saved.Length > 0 || _savedOutput is not null || _scalar is not null;
 
     internal override void CheckCanRun()
     {
-        if (_released && HasSavedState) throw SavedTensor.FreedError();
+        if (_freedBy is not null && HasSavedState) throw SavedTensor.FreedError(this);
         foreach (var s in _saved) s?.Check(this);
         _savedOutput?.Check(this);
     }
@@ -135,9 +145,9 @@ internal sealed class FunctionNode : Node
     }
 
     /// <summary>Frees the saved tensors (backward without retainGraph). Memory management only.</summary>
-    public void Release()
+    public void Release(FreedBy by)
     {
-        _released = true;
+        _freedBy = by;
         foreach (var s in _saved) s?.Release();
         _savedOutput?.Release();
     }

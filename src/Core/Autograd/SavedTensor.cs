@@ -49,7 +49,7 @@ internal sealed class SavedTensor
     // of one graph without retainGraph), and a second read would then give null instead of GraphFreedException.
     private void Check(Node consumer, Tensor? tensor)
     {
-        var t = tensor ?? throw FreedError();
+        var t = tensor ?? throw FreedError(consumer);
         int now = t.Version;
         if (now == _version) return;
         string which = _producer is null ? "" : $", which is output 0 of {_producer},";
@@ -72,9 +72,10 @@ internal sealed class SavedTensor
 
     public void Release() => _tensor = null;
 
-    public static GraphFreedException FreedError() => new(
+    public static GraphFreedException FreedError(Node consumer) => new(
         "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). " +
         "Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). " +
         "Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward. " +
-        "In Functional: pass retainGraph: true to the first Backward(...) or Autograd.Grad(...), or run the forward again.");
+        "In Functional: pass retainGraph: true to the first Backward(...) or Autograd.Grad(...), or run the forward again." +
+        ((consumer as FunctionNode)?.FreedBy is { } by ? $" The saved tensors of {consumer.Name} were freed by the {by.Api}{by.Site.At}." : ""));
 }

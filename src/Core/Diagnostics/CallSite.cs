@@ -5,10 +5,10 @@
 //                                     IsKnown. Captured with [CallerFilePath]/[CallerLineNumber]/[CallerMemberName].
 //   InPlaceWrite                      public readonly record struct (Op, Site, VersionAfter): one tracked write; internal
 //                                     Via (CutOrigin?: the Detach()/Data alias written through), ThroughView, Through (text).
-//   VersionCounter.Writes             WriteLog? (null until the first tracked write): the last WriteLog.Capacity (8)
+//   VersionCounter.Writes             WriteLog? (null until the first tracked write; a side table): the last WriteLog.Capacity (8)
 //                                     writes to the storage family that shares the counter; WriteLog.Recent() oldest first,
 //                                     WriteLog.Since(version) those that bumped it past `version`.
-//   Tensor._origin                    CutOrigin? (null for ordinary tensors): why this tensor has no history although
+//   Tensor._origin                    CutOrigin? (property over AutogradMeta.Origin; null for ordinary tensors): why this tensor has no history although
 //                                     it was computed from one that had. Set by Detach()/Detach_()/Data (when the source
 //                                     required grad), by ops under a user NoGrad/SetGradEnabled(false) scope over inputs
 //                                     that require grad, by non-differentiable ops (ArgMax, comparisons, Int64 casts) over
@@ -17,18 +17,28 @@
 //                                     NonDifferentiable), Site (CallSite: where Detach()/the NoGrad scope/the op was
 //                                     called), Op (string?: the non-differentiable op's name), SourceName (string: grad_fn
 //                                     name of the source, "AccumulateGrad" for a leaf), SourceDescription (string),
+//                                     (a Detach() of a tensor that requires no grad but carries an origin keeps that origin)
 //                                     Source (Node?: the source's grad_fn, or its AccumulateGrad for a leaf; held weakly,
 //                                     null once collected), Describe() (e.g. "Detach() at Train.cs:13").
-//   Node.Cuts                         CutInput[]? (null when none): forward inputs of a recorded op that carried a
-//                                     CutOrigin; CutInput = readonly record struct (int Input, CutOrigin Origin).
+//   Node.Cuts                         CutInput[]? (null when none; a side table, not a field): forward inputs of a recorded op that carried a
+//                                     CutOrigin; CutInput = readonly record struct (int Input, CutOrigin Origin, Node? Source):
+//                                     Source pins Origin.Source strongly for the life of the consuming graph (use it first).
 //   Node.Site                         CallSite: where the op that built the node was called (default when unknown).
 //   Node.OpName                       string: the node's name without "Backward0" ("Sigmoid").
 //   FunctionNode.Saved                IReadOnlyList<SavedTensor?>; FunctionNode.SavedOutputTensor SavedTensor?
+//   FunctionNode.FreedBy              FreedBy? (Api "Backward()"/"Autograd.Grad()", Site): the call that freed its saved tensors.
 //   SavedTensor.Site / SavedVersion   CallSite (the saving op's) / int (the version saved); SavedTensor.Peek Tensor?;
 //                                     SavedTensor.IsStale (version moved on since saving).
 //   AutogradMeta.RequiresGradSite     CallSite: where a leaf's requires-grad flag was last set through a caller-info API
 //                                     (RequiresGrad_, Parameter.SetRequiresGrad); default when unknown or never set.
 //   GradMode.UserScopeSite            CallSite? (thread-static): the site of the innermost user NoGrad/SetGradEnabled(false).
+//   WriteLog.Ambient                  (string Op, CallSite Site)? (thread-static): set by Optimizer.Step so its writes log as
+//                                     "Adam.Step" at the line that called Step().
+//   CallSite.HasAny / CallSite.At     internal: a file:line or at least a member (the F# DSL passes its function's name and
+//                                     no file) / " at File.cs:12" or "".
+//   Autograd.Reachable(Node?)         HashSet<Node>: every node reachable from a root; Autograd.OnPaths(root, target): the
+//                                     nodes on some path from root to target (WhyNoGrad.cs).
+// Library code that must not leave a diagnostic trail uses Tensor.DetachQuiet() and GradMode.Set(false) (no site).
 using System.Runtime.CompilerServices;
 
 namespace Functional;

@@ -1,7 +1,7 @@
 namespace Functional;
 
 /// <summary>How a tensor lost the history of the tensor it was computed from.</summary>
-public enum CutKind
+internal enum CutKind
 {
     /// <summary><c>Detach()</c>.</summary>
     Detach,
@@ -75,5 +75,7 @@ internal sealed class CutOrigin
     public override string ToString() => Describe();
 }
 
-/// <summary>A forward input of a recorded op that carried a <see cref="CutOrigin"/>: the edge the graph does not have.</summary>
-internal readonly record struct CutInput(int Input, CutOrigin Origin);
+/// <summary>A forward input of a recorded op that carried a <see cref="CutOrigin"/>: the edge the graph does not have.
+/// <paramref name="Source"/> pins the cut's source node (strongly, for as long as this graph lives) so diagnostics can
+/// still follow it after the forward's own handles are gone.</summary>
+internal readonly record struct CutInput(int Input, CutOrigin Origin, Node? Source);

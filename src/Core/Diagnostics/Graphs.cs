@@ -47,7 +47,7 @@ internal sealed class GraphDrawing((string Name, Tensor Tensor)[] names)
 
     private readonly DotGraph _dot = new();
     private readonly Dictionary<Node, string> _nodeIds = new(ReferenceEqualityComparer.Instance);
-    private readonly List<(string To, string Input, CutOrigin Origin)> _cuts = [];
+    private readonly List<(string To, string Input, CutOrigin Origin, Node? Source)> _cuts = [];
     private int _tensors, _saved, _cutSources;
 
     public string Draw(Tensor root)
@@ -56,7 +56,7 @@ internal sealed class GraphDrawing((string Name, Tensor Tensor)[] names)
         if (root._gradFn is null)
         {
             _dot.Node(rootId, TensorLabel(root, leaf: true), ("fillcolor", root.RequiresGrad ? LeafColor : RootColor));
-            if (root._origin is { } origin) _cuts.Add((rootId, "", origin));
+            if (root._origin is { } origin) _cuts.Add((rootId, "", origin, origin.Source));
         }
         else
         {
@@ -77,17 +77,17 @@ internal sealed class GraphDrawing((string Name, Tensor Tensor)[] names)
     private void DrawCuts()
     {
         var drawnSources = new Dictionary<Node, string>(ReferenceEqualityComparer.Instance);
-        foreach (var (to, input, origin) in _cuts)
+        foreach (var (to, input, origin, source) in _cuts)
         {
             string from;
-            if (origin.Source is { } src && _nodeIds.TryGetValue(src, out var inGraph)) from = inGraph;
-            else if (origin.Source is { } outside && drawnSources.TryGetValue(outside, out var drawn)) from = drawn;
+            if (source is not null && _nodeIds.TryGetValue(source, out var inGraph)) from = inGraph;
+            else if (source is not null && drawnSources.TryGetValue(source, out var drawn)) from = drawn;
             else
             {
                 from = "c" + ++_cutSources;
                 _dot.Node(from, $"{origin.SourceName}\n{origin.SourceDescription}\n(history cut: not walked by this backward)",
                           ("fillcolor", FreedColor), ("style", "filled,dashed"));
-                if (origin.Source is { } s) drawnSources[s] = from;
+                if (source is not null) drawnSources[source] = from;
             }
             _dot.Edge(from, to, ("style", "dashed"), ("color", CutColor), ("fontcolor", CutColor), ("arrowhead", "tee"),
                       ("label", $"cut{input}: {origin.Describe()}"));
@@ -134,7 +134,7 @@ internal sealed class GraphDrawing((string Name, Tensor Tensor)[] names)
             case FunctionNode fn:
                 _dot.Node(id, OpLabel(fn), ("fillcolor", OpColor));
                 if (fn.Cuts is { } cuts)
-                    foreach (var c in cuts) _cuts.Add((id, $" (input {c.Input})", c.Origin));
+                    foreach (var c in cuts) _cuts.Add((id, $" (input {c.Input})", c.Origin, c.Source ?? c.Origin.Source));   // CutInput.Source pins the source
                 for (int i = 0; i < fn.Saved.Count; i++)
                     if (fn.Saved[i] is { } s) DrawSaved(id, fn, s, $"saved[{i}]");
                 if (fn.SavedOutputTensor is { } o) DrawSaved(id, fn, o, "saved result");

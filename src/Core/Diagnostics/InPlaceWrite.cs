@@ -16,7 +16,7 @@ public readonly record struct InPlaceWrite(string Op, CallSite Site, int Version
 
     /// <summary>The alias written through, described (<c>a Detach() alias created at Train.cs:13</c>, <c>a view</c>),
     /// or null when written through the tensor itself.</summary>
-    public string? Through => Via?.AliasDescription ?? (ThroughView ? "a view" : null);
+    public string? Through => Via is null ? (ThroughView ? "a view" : null) : ThroughView ? "a view of " + Via.AliasDescription : Via.AliasDescription;
 
     /// <summary>E.g. <c>Zero_ through a Detach() alias created at Train.cs:13, written at Train.cs:14 (version 1)</c>.</summary>
     public override string ToString()

@@ -35,7 +35,7 @@ public class Parameter : Tensor
         set => SetRequiresGradCore(value, default);
     }
 
-    /// <summary>Sets <see cref="RequiresGrad"/>, remembering where (for <c>Autograd.WhyNoGrad</c> and
+    /// <summary>Sets <see cref="RequiresGrad"/>, remembering where (for <see cref="Autograd.WhyNoGrad"/> and
     /// <c>Optimizer.Explain</c>).</summary>
     /// <param name="requiresGrad">The new flag.</param>
     /// <param name="callerFile">Filled in by the compiler.</param>

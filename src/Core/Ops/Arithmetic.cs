@@ -76,7 +76,8 @@ public partial class Tensor
     public Tensor Neg() => Graph.Record(CpuKernels.Unary(this, UnaryOp.Neg), "NegBackward0", [this], static (g, _) => [-g]);
 
     /// <summary>Elementwise power with a scalar exponent (<c>a ** p</c>).</summary>
-    public Tensor Pow(float exponent, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
+    public Tensor Pow(float exponent,
+        [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
     {
         double p = exponent;
         return Graph.RecordAt(new CallSite(callerFile, callerLine, callerMember), CpuKernels.Scalar(this, p, BinaryOp.Pow, scalarFirst: false), "PowBackward0", [this],
@@ -85,7 +86,8 @@ public partial class Tensor
 
     /// <summary>Elementwise power with a tensor exponent, broadcast (<c>a ** b</c>). The exponent's gradient is
     /// <c>a**b * log(a)</c>, taken as 0 where a = 0 and b ≥ 0 (as PyTorch does).</summary>
-    public Tensor Pow(Tensor exponent, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
+    public Tensor Pow(Tensor exponent,
+        [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
     {
         Tensor a = this, b = exponent;
         var shape = PrepareBinary(ref a, ref b, "Pow");

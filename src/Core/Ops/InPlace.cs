@@ -22,13 +22,18 @@ public partial class Tensor
     // derivatives.yaml: `self: zeros_like(grad)`): leaves behind it end up with Grad = zeros rather than null.
 
     /// <summary>Fills with zeros in place (<c>t.zero_()</c>). Returns the handle to use from now on.</summary>
-    public Tensor Zero_([CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") => InPlace("Zero_", Site(callerFile, callerLine, callerMember), "ZeroBackward0", CpuKernels.Full(_shape, DType, 0), [this], static (g, _) => [ZerosLike(g)]);
+    public Tensor Zero_(
+        [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
+        InPlace("Zero_", Site(callerFile, callerLine, callerMember), "ZeroBackward0", CpuKernels.Full(_shape, DType, 0), [this], static (g, _) => [ZerosLike(g)]);
 
     /// <summary>Fills with <paramref name="value"/> in place (<c>t.fill_(v)</c>). Returns the handle to use from now on.</summary>
-    public Tensor Fill_(float value, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") => InPlace("Fill_", Site(callerFile, callerLine, callerMember), "FillBackward2", CpuKernels.Full(_shape, DType, value), [this], static (g, _) => [ZerosLike(g)]);
+    public Tensor Fill_(float value,
+        [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
+        InPlace("Fill_", Site(callerFile, callerLine, callerMember), "FillBackward2", CpuKernels.Full(_shape, DType, value), [this], static (g, _) => [ZerosLike(g)]);
 
     /// <summary>Adds <paramref name="alpha"/> * <paramref name="other"/> in place (<c>t.add_(other, alpha=alpha)</c>).</summary>
-    public Tensor Add_(Tensor other, float alpha = 1, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
+    public Tensor Add_(Tensor other, float alpha = 1,
+        [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
     {
         var o = Operand(other, "Add_");
         var value = alpha == 1 ? CpuKernels.Binary(this, o, BinaryOp.Add, _shape) : CpuKernels.Binary(this, CpuKernels.Scalar(o, alpha, BinaryOp.Mul, false), BinaryOp.Add, _shape);
@@ -36,11 +41,13 @@ public partial class Tensor
     }
 
     /// <summary>Adds a scalar in place (<c>t.add_(s)</c>).</summary>
-    public Tensor Add_(float value, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
+    public Tensor Add_(float value,
+        [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
         InPlace("Add_", Site(callerFile, callerLine, callerMember), "AddBackward0", CpuKernels.Scalar(this, value, BinaryOp.Add, false), [this], static (g, _) => [g]);
 
     /// <summary>Subtracts <paramref name="alpha"/> * <paramref name="other"/> in place (<c>t.sub_(other, alpha=alpha)</c>).</summary>
-    public Tensor Sub_(Tensor other, float alpha = 1, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
+    public Tensor Sub_(Tensor other, float alpha = 1,
+        [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
     {
         var o = Operand(other, "Sub_");
         var value = CpuKernels.Binary(this, alpha == 1 ? o : CpuKernels.Scalar(o, alpha, BinaryOp.Mul, false), BinaryOp.Sub, _shape);
@@ -48,11 +55,13 @@ public partial class Tensor
     }
 
     /// <summary>Subtracts a scalar in place (<c>t.sub_(s)</c>).</summary>
-    public Tensor Sub_(float value, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
+    public Tensor Sub_(float value,
+        [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
         InPlace("Sub_", Site(callerFile, callerLine, callerMember), "SubBackward0", CpuKernels.Scalar(this, value, BinaryOp.Sub, false), [this], static (g, _) => [g]);
 
     /// <summary>Multiplies by <paramref name="other"/> in place (<c>t.mul_(other)</c>).</summary>
-    public Tensor Mul_(Tensor other, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
+    public Tensor Mul_(Tensor other,
+        [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
     {
         var o = Operand(other, "Mul_");
         return InPlace("Mul_", Site(callerFile, callerLine, callerMember), "MulBackward0", CpuKernels.Binary(this, o, BinaryOp.Mul, _shape), [this, o],
@@ -61,11 +70,13 @@ public partial class Tensor
     }
 
     /// <summary>Multiplies by a scalar in place (<c>t.mul_(s)</c>).</summary>
-    public Tensor Mul_(float value, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
+    public Tensor Mul_(float value,
+        [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
         InPlace("Mul_", Site(callerFile, callerLine, callerMember), "MulBackward0", CpuKernels.Scalar(this, value, BinaryOp.Mul, false), [this], static (g, s) => [g * (float)s.Scalar], scalar: value);
 
     /// <summary>Divides by <paramref name="other"/> in place (<c>t.div_(other)</c>).</summary>
-    public Tensor Div_(Tensor other, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
+    public Tensor Div_(Tensor other,
+        [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
     {
         var o = Operand(other, "Div_");
         return InPlace("Div_", Site(callerFile, callerLine, callerMember), "DivBackward0", CpuKernels.Binary(this, o, BinaryOp.Div, _shape), [this, o],
@@ -74,20 +85,24 @@ public partial class Tensor
     }
 
     /// <summary>Divides by a scalar in place (<c>t.div_(s)</c>).</summary>
-    public Tensor Div_(float value, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
+    public Tensor Div_(float value,
+        [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
         InPlace("Div_", Site(callerFile, callerLine, callerMember), "DivBackward0", CpuKernels.Scalar(this, value, BinaryOp.Div, false), [this], static (g, s) => [g / (float)s.Scalar], scalar: value);
 
     /// <summary>Copies <paramref name="src"/> (broadcast, converted to this dtype) into this tensor (<c>t.copy_(src)</c>).</summary>
-    public Tensor Copy_(Tensor src, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
+    public Tensor Copy_(Tensor src,
+        [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
         CopyInPlaceCore(src, "Copy_", allowRebase: true, Site(callerFile, callerLine, callerMember));
 
     /// <summary>Applies ReLU in place (<c>t.relu_()</c>).</summary>
-    public Tensor Relu_([CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
+    public Tensor Relu_(
+        [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
         InPlace("Relu_", Site(callerFile, callerLine, callerMember), "ReluBackward0", CpuKernels.Unary(this, UnaryOp.Relu), [this],
             static (g, s) => [g * CpuKernels.Compare(s.Output, 0, CompareOp.Gt)], saveOutput: true);
 
     /// <summary>Applies the sigmoid in place (<c>t.sigmoid_()</c>).</summary>
-    public Tensor Sigmoid_([CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
+    public Tensor Sigmoid_(
+        [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
         InPlace("Sigmoid_", Site(callerFile, callerLine, callerMember), "SigmoidBackward0", CpuKernels.Unary(this, UnaryOp.Sigmoid), [this],
             static (g, s) => [g * (s.Output * (1f - s.Output))], saveOutput: true);
 

@@ -10,7 +10,8 @@ public partial class Tensor
     /// matrix-vector product, 1-D@2-D a vector-matrix product, 2-D@2-D a matrix product, and higher ranks a batched
     /// product with broadcast batch dimensions.
     /// </summary>
-    public Tensor MatMul(Tensor other, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
+    public Tensor MatMul(Tensor other,
+        [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
     {
         ArgumentNullException.ThrowIfNull(other);
         Tensor a = this, b = other;
@@ -59,7 +60,8 @@ public partial class Tensor
     /// <c>input @ weight.T + bias</c> (<c>torch.nn.functional.linear</c>). weight is [out, in], bias [out]. A 2-D input
     /// with a bias is one fused node (<c>AddmmBackward0</c>) that reads weight transposed without copying it.
     /// </summary>
-    public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null)
+    public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null,
+        [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(weight);
@@ -73,7 +75,7 @@ public partial class Tensor
             throw new ShapeMismatchException($"Linear: bias must be [out] = [{weight._shape[0]}], got {bias.Describe()} (input {input.Describe()}, weight {weight.Describe()}).");
         if (input.Rank != 2 || bias is null)
         {
-            var y = input.MatMul(weight.Transpose(0, 1, "TBackward0"));   // PyTorch's weight.t()
+            var y = input.MatMul(weight.Transpose(0, 1, "TBackward0"), callerFile, callerLine, callerMember);   // PyTorch's weight.t()
             return bias is null ? y : y + bias;
         }
         if (input.DType != weight.DType || bias.DType != weight.DType)
@@ -82,7 +84,7 @@ public partial class Tensor
         var outShape = new[] { input._shape[0], weight._shape[0] };
         var result = CpuKernels.MatMul(input, wt, outShape);
         CpuKernels.AddRowsInPlace(result, bias);   // PyTorch's addmm adds the bias into the product's buffer too
-        return Graph.Record(result, "AddmmBackward0", [input, weight, bias], static (g, s) =>
+        return Graph.RecordAt(new CallSite(callerFile, callerLine, callerMember), result, "AddmmBackward0", [input, weight, bias], static (g, s) =>
             [s.NeedsGrad(0) ? g.MatMul(s[1]) : null,
              s.NeedsGrad(1) ? g.T.MatMul(s[0]) : null,
              s.NeedsGrad(2) ? g.Sum(0) : null],

@@ -60,7 +60,8 @@ public partial class Tensor
 
     /// <summary>The indices of the maxima along <paramref name="dim"/>, as Int64 (<c>t.argmax(dim)</c>); first
     /// occurrence on ties. Not differentiable.</summary>
-    public Tensor ArgMax(int dim, bool keepDim = false, [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
+    public Tensor ArgMax(int dim, bool keepDim = false,
+        [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
     {
         int d = Shape.NormalizeDim(dim, Rank);
         var site = new CallSite(callerFile, callerLine, callerMember);
@@ -70,7 +71,8 @@ public partial class Tensor
     }
 
     /// <summary>The index of the maximum of the flattened tensor, as a 0-d Int64 tensor (<c>t.argmax()</c>).</summary>
-    public Tensor ArgMax([CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
+    public Tensor ArgMax(
+        [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
         Graph.NonDifferentiable(CpuKernels.Wrap0(CpuKernels.ArgMax(CpuKernels.Wrap0(CpuKernels.Contiguous(this), [NumElements]), 0), []),
                                 "ArgMax", this, new CallSite(callerFile, callerLine, callerMember));
 

@@ -57,6 +57,14 @@ public class Adam : Optimizer
 
     private protected override IReadOnlyCollection<string> StateKeys { get; } = ["step", "exp_avg", "exp_avg_sq"];
 
+    private protected override string? ZeroGradMotion(Parameter p, IReadOnlyDictionary<string, Tensor>? state)
+    {
+        var what = new List<string>();
+        if (state is not null && state.TryGetValue("exp_avg", out var m) && m.ToDoubleArray().Any(v => v != 0)) what.Add("momentum (exp_avg)");
+        if (WeightDecay != 0) what.Add($"weight decay ({WeightDecay})");
+        return what.Count == 0 ? null : string.Join(" and ", what);
+    }
+
     /// <inheritdoc/>
     protected override void Update(Parameter p, Tensor grad, Dictionary<string, Tensor> state)
     {

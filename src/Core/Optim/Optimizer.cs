@@ -18,7 +18,7 @@ namespace Functional.Optim;
 /// The base of the optimizers (<c>torch.optim.Optimizer</c>): a fixed list of parameters, per-parameter state, and a
 /// <see cref="Step"/> that updates every parameter that has a gradient.
 /// </summary>
-public abstract class Optimizer
+public abstract partial class Optimizer
 {
     private readonly Parameter[] _params;
     private readonly Dictionary<Parameter, Dictionary<string, Tensor>> _state = new(ReferenceEqualityComparer.Instance);

@@ -53,6 +53,14 @@ public sealed class Sgd : Optimizer
 
     private protected override IReadOnlyCollection<string> StateKeys => Momentum != 0 ? ["momentum_buffer"] : [];
 
+    private protected override string? ZeroGradMotion(Parameter p, IReadOnlyDictionary<string, Tensor>? state)
+    {
+        var what = new List<string>();
+        if (WeightDecay != 0) what.Add($"weight decay ({WeightDecay})");
+        if (state is not null && state.TryGetValue("momentum_buffer", out var buf) && buf.ToDoubleArray().Any(v => v != 0)) what.Add("momentum");
+        return what.Count == 0 ? null : string.Join(" and ", what);
+    }
+
     /// <inheritdoc/>
     protected override void Update(Parameter p, Tensor grad, Dictionary<string, Tensor> state)
     {

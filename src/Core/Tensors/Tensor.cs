@@ -24,7 +24,6 @@ public partial class Tensor
     internal readonly Tensor? _viewBase;      // the non-view tensor whose storage this view aliases
     internal readonly bool _isContiguous;
     private readonly int _rebasesAtCreation;  // for views: see VersionCounter.Rebases
-    internal CutOrigin? _origin;              // diagnostics: why this tensor has no history (Diagnostics/CallSite.cs); set before it escapes
 
     internal Tensor(Storage storage, int offset, int[] shape, int[] strides, VersionCounter version,
                     Node? gradFn = null, bool requiresGrad = false, Tensor? viewBase = null)
@@ -42,6 +41,18 @@ public partial class Tensor
     }
 
     internal bool HasAutogradState => _autograd is not null;
+
+    /// <summary>Diagnostics: why this tensor has no history although its source had one (Diagnostics/CallSite.cs). Kept in
+    /// the autograd state, which only such tensors need, so ordinary tensors pay nothing; set before the handle escapes.</summary>
+    internal CutOrigin? _origin
+    {
+        get => _autograd?.Origin;
+        set
+        {
+            if (value is not null) _meta.Origin = value;
+            else if (_autograd is { } m) m.Origin = null;
+        }
+    }
 
     /// <summary>This handle's autograd state, created on first use. A non-leaf's node points at it (for hooks and
     /// retained grads), so the engine finds it from the graph.</summary>
@@ -234,8 +245,16 @@ public partial class Tensor
     /// <paramref name="gradient"/>. The graph's saved tensors are freed unless <paramref name="retainGraph"/>
     /// (which defaults to <paramref name="createGraph"/>, as in PyTorch).
     /// </summary>
-    public void Backward(Tensor? gradient = null, bool retainGraph = false, bool createGraph = false) =>
-        Engine.Run([this], [gradient], retainGraph || createGraph, createGraph, inputs: null, allowUnused: true);
+    /// <param name="gradient">The gradient of the output (needed for a non-scalar output).</param>
+    /// <param name="retainGraph">Keep the saved tensors for another backward.</param>
+    /// <param name="createGraph">Record the backward itself, for higher derivatives.</param>
+    /// <param name="callerFile">Filled in by the compiler: a second backward through the freed graph names this call.</param>
+    /// <param name="callerLine">Filled in by the compiler.</param>
+    /// <param name="callerMember">Filled in by the compiler.</param>
+    public void Backward(Tensor? gradient = null, bool retainGraph = false, bool createGraph = false,
+        [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
+        Engine.Run([this], [gradient], retainGraph || createGraph, createGraph, inputs: null, allowUnused: true,
+                   retainGraph || createGraph ? null : new FreedBy("Backward()", new CallSite(callerFile, callerLine, callerMember)));
 
     // ---- escape hatches -------------------------------------------------------------------------------
 
@@ -261,7 +280,7 @@ public partial class Tensor
 
     /// <summary>A Detach() alias that remembers why (the DSL's stopGradient passes its own kind and site).</summary>
     internal Tensor DetachAs(CutKind kind, CallSite site) =>
-        new(_storage, _offset, _shape, _strides, _version) { _origin = CutOrigin.Of(kind, this, site) };
+        new(_storage, _offset, _shape, _strides, _version) { _origin = CutOrigin.Of(kind, this, site) ?? _origin };
 
     /// <summary>A Detach() alias with no diagnostics (library internals).</summary>
     internal Tensor DetachQuiet() => new(_storage, _offset, _shape, _strides, _version);
@@ -295,7 +314,7 @@ public partial class Tensor
     /// silently use the new values. Prefer <see cref="Detach"/>.
     /// </summary>
     /// <remarks>A property cannot take caller info, so diagnostics name a Data alias without a call site.</remarks>
-    public Tensor Data => new(_storage, _offset, _shape, _strides, new VersionCounter()) { _origin = CutOrigin.Of(CutKind.Data, this, default) };
+    public Tensor Data => new(_storage, _offset, _shape, _strides, new VersionCounter()) { _origin = CutOrigin.Of(CutKind.Data, this, default) ?? _origin };
 
     /// <summary>Refuses a superseded handle in an op that records (or in any op, when a recorded in-place op gave its
     /// storage a new history), and a view taken before such an op. Called with grad mode on.</summary>

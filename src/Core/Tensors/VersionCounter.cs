@@ -20,17 +20,18 @@ internal sealed class VersionCounter
 
     public void Bump() => Interlocked.Increment(ref _value);
 
-    /// <summary>The recent tracked writes (diagnostics), allocated on the first one.</summary>
-    public WriteLog? Writes;
+    /// <summary>The recent tracked writes (diagnostics), created on the first one. Kept beside the counter (most
+    /// storages are never written in place), so ordinary tensors pay nothing for it.</summary>
+    public WriteLog? Writes => s_logs.TryGetValue(this, out var log) ? log : null;
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<VersionCounter, WriteLog> s_logs = new();
 
     /// <summary>Bumps the version and logs the write (op, call site, alias written through).</summary>
     public void Bump(string op, CallSite site, CutOrigin? via, bool view)
     {
         int after = Interlocked.Increment(ref _value);
         if (WriteLog.Ambient is { } a) (op, site) = a;
-        var log = Writes;
-        if (log is null) { Interlocked.CompareExchange(ref Writes, new WriteLog(), null); log = Writes!; }
-        log.Add(new InPlaceWrite(op, site, after) { Via = via, ThroughView = view });
+        s_logs.GetValue(this, static _ => new WriteLog()).Add(new InPlaceWrite(op, site, after) { Via = via, ThroughView = view });
     }
 
     public void BumpRebase() => Interlocked.Increment(ref _rebases);
