@@ -346,8 +346,8 @@ public class GraphViewTests
     [Fact]
     public void An_outside_cut_source_is_still_drawn_once_after_its_forward_handles_are_collected()
     {
-        // The graph pins each cut's source node (CutInput.Source); the cut origin alone holds it weakly. With only the
-        // weak reference the two cuts below would each get their own source node once the collector ran.
+        // The cut origin holds its source node weakly; the graph that uses the cut pins it (CutInput.Source). Without
+        // that pin the collector would take ExpBackward0 here and the two cuts would each get their own source node.
         var loss = TwoCutsOfACollectedExp();
         GC.Collect();
         GC.WaitForPendingFinalizers();
