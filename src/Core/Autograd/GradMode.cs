@@ -28,13 +28,23 @@ internal static class GradMode
     /// <paramref name="site"/> so results computed in it can say where (CutKind.NoGrad).</summary>
     public static IDisposable Set(bool enabled, CallSite site)
     {
-        var scope = new Scope(IsEnabled, UserScopeSite);
+        bool named = !enabled && site.HasAny;
+        var scope = new Scope(IsEnabled, UserScopeSite, named);
         IsEnabled = enabled;
-        UserScopeSite = enabled ? null : site.HasAny ? site : null;
+        UserScopeSite = named ? site : null;
+        if (named) Interlocked.Increment(ref s_namedScopes);
         return scope;
     }
 
-    private sealed class Scope(bool previous, CallSite? previousSite) : IDisposable
+    // How many user scopes that turned recording off with a site are open, on any thread. Every op that records
+    // nothing (the whole of a backward walk, for one) asks whether it runs in such a scope; a plain static read answers
+    // "no" before the thread-static one is read.
+    private static int s_namedScopes;
+
+    /// <summary>The site of the user scope this op runs in, if any (see <see cref="UserScopeSite"/>).</summary>
+    internal static CallSite? CurrentUserScopeSite => Volatile.Read(ref s_namedScopes) != 0 ? UserScopeSite : null;
+
+    private sealed class Scope(bool previous, CallSite? previousSite, bool named = false) : IDisposable
     {
         private bool _disposed;
         public void Dispose()
@@ -43,6 +53,7 @@ internal static class GradMode
             _disposed = true;
             IsEnabled = previous;
             UserScopeSite = previousSite;
+            if (named) Interlocked.Decrement(ref s_namedScopes);
         }
     }
 }

@@ -56,7 +56,7 @@ internal static class Graph
     internal static void PassOnOrigin(Tensor result, ReadOnlySpan<Tensor> inputs)
     {
         CutOrigin? origin = null;
-        if (!GradMode.IsEnabled && GradMode.UserScopeSite is { } site)
+        if (GradMode.CurrentUserScopeSite is { } site && !GradMode.IsEnabled)
         {
             foreach (var x in inputs)
                 if (x.RequiresGrad) { origin = CutOrigin.Of(CutKind.NoGrad, x, site); break; }

@@ -12,7 +12,13 @@ public abstract class Node
     internal readonly Node?[] Next;
     internal readonly long Sequence;
     /// <summary>Where the op that built this node was called (default when the op takes no caller info).</summary>
-    internal readonly CallSite Site;
+    internal CallSite Site => _site?.Value ?? default;
+
+    // Boxed, and only when known: operators (a * b) take no caller info, and every byte of a node is paid by every op
+    // the tiny-op benchmark records; a named op (Exp, MatMul, ...) pays one small object instead.
+    private readonly SiteBox? _site;
+
+    private sealed record SiteBox(CallSite Value);
     /// <summary>Forward inputs that carried a cut (Detach, NoGrad, ...): the edges this node does not have. Set by
     /// Graph.Attach before the node escapes; null when none. Kept beside the node (few nodes have cuts), so ordinary
     /// nodes pay nothing for it.</summary>
@@ -28,7 +34,7 @@ public abstract class Node
     {
         Name = name;
         Next = next;
-        Site = site;
+        if (site.HasAny) _site = new SiteBox(site);
         Sequence = Interlocked.Increment(ref _nextSequence);
     }
 
@@ -93,12 +99,15 @@ internal sealed class FunctionNode : Node
     private readonly SavedTensor?[] _saved;
     private SavedTensor? _savedOutput;
     private readonly double? _scalar;
-    internal readonly int[]?[]? InputShapes;  // per input that needs a gradient and differs from the output's shape
-                                              // (the engine sums to it); null when none does
-    internal readonly DType[]? InputDTypes;   // every input's dtype when one differs from the output's (the engine casts); else null
+    private readonly Conversions? _conversions; // null unless an input's shape or dtype differs from the output's
     internal AutogradMeta? OutputMeta;         // hooks and retained grad of the handle this node produced
-    internal string? ForwardSite;              // where the forward created this node, set by Graph.Attach in anomaly mode only
     private FreedBy? _freedBy;                 // set by the backward that freed the saved tensors (diagnostics: where)
+
+    // Every field here is paid by every recorded op (the tiny-op benchmark counts its bytes): what few nodes need lives
+    // in one optional object (conversions) or beside the node (anomaly mode's forward site, Node.Cuts).
+    private sealed record Conversions(int[]?[]? Shapes, DType[]? DTypes);
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<FunctionNode, string> s_forwardSites = new();
 
     public FunctionNode(string name, Node?[] next, BackwardRule rule, SavedTensor?[] saved, double? scalar,
                         int[]?[]? inputShapes, DType[]? inputDTypes, CallSite site = default) : base(name, next, site)
@@ -106,8 +115,21 @@ internal sealed class FunctionNode : Node
         _rule = rule;
         _saved = saved;
         _scalar = scalar;
-        InputShapes = inputShapes;
-        InputDTypes = inputDTypes;
+        if (inputShapes is not null || inputDTypes is not null) _conversions = new(inputShapes, inputDTypes);
+    }
+
+    /// <summary>Per input that needs a gradient and differs from the output's shape, that shape (the engine sums to
+    /// it); null when none does.</summary>
+    internal int[]?[]? InputShapes => _conversions?.Shapes;
+
+    /// <summary>Every input's dtype when one differs from the output's (the engine casts); else null.</summary>
+    internal DType[]? InputDTypes => _conversions?.DTypes;
+
+    /// <summary>Where the forward created this node: set by Graph.Attach in anomaly mode only (kept beside the node).</summary>
+    internal string? ForwardSite
+    {
+        get => s_forwardSites.TryGetValue(this, out var s) ? s : null;
+        set { if (value is not null) s_forwardSites.AddOrUpdate(this, value); }
     }
 
     internal void SaveOutput(Tensor output) => _savedOutput = new SavedTensor(output, Name, Site);

@@ -39,15 +39,27 @@ internal static class AnomalyMode
 {
     [ThreadStatic] private static bool t_enabled;
 
+    // How many threads have the flag on: every recorded op asks IsEnabled, and a plain static read is cheaper than a
+    // thread-static one, so the thread's own flag is read only while some thread has it on.
+    private static int s_threadsEnabled;
+
     private static readonly Assembly Core = typeof(AnomalyMode).Assembly;
 
-    public static bool IsEnabled => t_enabled;
+    public static bool IsEnabled => Volatile.Read(ref s_threadsEnabled) != 0 && t_enabled;
 
     public static IDisposable Set(bool enabled)
     {
         var scope = new Scope(t_enabled);
-        t_enabled = enabled;
+        Switch(enabled);
         return scope;
+    }
+
+    private static void Switch(bool enabled)
+    {
+        if (enabled == t_enabled) return;
+        t_enabled = enabled;
+        if (enabled) Interlocked.Increment(ref s_threadsEnabled);
+        else Interlocked.Decrement(ref s_threadsEnabled);
     }
 
     private sealed class Scope(bool previous) : IDisposable
@@ -57,7 +69,7 @@ internal static class AnomalyMode
         {
             if (_disposed) return;
             _disposed = true;
-            t_enabled = previous;
+            Switch(previous);
         }
     }
 

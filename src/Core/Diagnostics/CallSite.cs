@@ -31,7 +31,8 @@
 //                                     SavedTensor.IsStale (version moved on since saving).
 //   AutogradMeta.RequiresGradSite     CallSite: where a leaf's requires-grad flag was last set through a caller-info API
 //                                     (RequiresGrad_, Parameter.SetRequiresGrad); default when unknown or never set.
-//   GradMode.UserScopeSite            CallSite? (thread-static): the site of the innermost user NoGrad/SetGradEnabled(false).
+//   GradMode.UserScopeSite            CallSite? (thread-static): the site of the innermost user NoGrad/SetGradEnabled(false);
+//                                     read it through GradMode.CurrentUserScopeSite (a static count answers "none" first).
 //   WriteLog.Ambient                  (string Op, CallSite Site)? (thread-static): set by Optimizer.Step so its writes log as
 //                                     "Adam.Step" at the line that called Step().
 //   CallSite.HasAny / CallSite.At     internal: a file:line or at least a member (the F# DSL passes its function's name and
