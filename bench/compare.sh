@@ -165,7 +165,11 @@ def fmt(v, digits=3):
 
 print()
 print(f"Machine: {cpu}, {ncpu} CPUs. PyTorch {info.get('torch', 'n/a')}, {info.get('threads', '?')} threads, "
-      f"BLAS: {'OpenBLAS' if openblas else (blas or 'n/a')}")
+      f"BLAS: {'OpenBLAS' if openblas else (blas or 'n/a')}"
+      + (f" (kernels: {info['blascore']}{', OPENBLAS_CORETYPE=' + os.environ['OPENBLAS_CORETYPE'] if os.environ.get('OPENBLAS_CORETYPE') else ''})" if info.get('blascore') else ""))
+if info.get("blascore", "").lower() in ("prescott", "core2", "penryn", "dunnington", "nehalem", "atom", "katmai", "coppermine", "northwood", "banias"):
+    print(f"WARNING: OpenBLAS runs its old {info['blascore']} kernels on this CPU (it did not recognise it), so PyTorch's SGEMM "
+          "is far below the hardware; rerun with OPENBLAS_CORETYPE=SkylakeX (AVX-512) or Haswell (AVX2) for issue 5's comparison.")
 if blas and not openblas:
     print("WARNING: PyTorch did not load OpenBLAS, so the SGEMM rows do not measure issue 5's target "
           "(apt-get install libopenblas0-pthread, or set TORCH_BLAS_DIR).")

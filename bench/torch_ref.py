@@ -51,6 +51,22 @@ def loaded_blas():
         return "unknown"
 
 
+def openblas_core():
+    """The kernel set the loaded OpenBLAS picked (openblas_get_corename), or "" when none is loaded. Under some hypervisors
+    OpenBLAS 0.3.21 does not recognise the CPU and falls back to old SSE3 kernels ("Prescott"); OPENBLAS_CORETYPE=
+    SkylakeX (AVX-512) or Haswell (AVX2) then gives the comparison issue 5 means."""
+    import ctypes
+    for lib in loaded_blas().split(","):
+        if "openblas" in lib:
+            try:
+                f = ctypes.CDLL(lib).openblas_get_corename
+                f.restype = ctypes.c_char_p
+                return f().decode()
+            except (OSError, AttributeError):
+                return "unknown"
+    return ""
+
+
 def main():
     min_time = float(sys.argv[sys.argv.index("--min-time") + 1]) if "--min-time" in sys.argv else 1.0
     torch.set_num_threads(THREADS)
@@ -64,6 +80,7 @@ def main():
         sec, runs = measure(lambda: torch.mm(a, b), min_time)
         result(f"Sgemm(N={n})", sec, runs, f"gflops={2.0 * n ** 3 / sec / 1e9:.1f}")
     print(f"info\tblas\t{loaded_blas()}")  # after the first mm, when the BLAS library is surely loaded
+    print(f"info\tblascore\t{openblas_core()}")
 
     # Training step of the seed MLP
     for batch in (64, 256):
