@@ -29,7 +29,7 @@
 //   FunctionNode.FreedBy              FreedBy? (Api "Backward()"/"Autograd.Grad()", Site): the call that freed its saved tensors.
 //   SavedTensor.Site / SavedVersion   CallSite (the saving op's) / int (the version saved); SavedTensor.Peek Tensor?;
 //                                     SavedTensor.IsStale (version moved on since saving).
-//   AutogradMeta.RequiresGradSite     CallSite: where a leaf's requires-grad flag was last set through a caller-info API
+//   Tensor.RequiresGradSite           CallSite (over AutogradMeta.RequiresGradSite): where a leaf's requires-grad flag was last set through a caller-info API
 //                                     (RequiresGrad_, Parameter.SetRequiresGrad); default when unknown or never set.
 //   GradMode.UserScopeSite            CallSite? (thread-static): the site of the innermost user NoGrad/SetGradEnabled(false);
 //                                     read it through GradMode.CurrentUserScopeSite (a static count answers "none" first).

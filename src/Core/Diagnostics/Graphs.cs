@@ -134,7 +134,7 @@ internal sealed class GraphDrawing((string Name, Tensor Tensor)[] names)
             case FunctionNode fn:
                 _dot.Node(id, OpLabel(fn), ("fillcolor", OpColor));
                 if (fn.Cuts is { } cuts)
-                    foreach (var c in cuts) _cuts.Add((id, $" (input {c.Input})", c.Origin, c.Source ?? c.Origin.Source));   // CutInput.Source pins the source
+                    foreach (var c in cuts) _cuts.Add((id, $" (input {c.Input})", c.Origin, c.Source));   // pinned by this graph
                 for (int i = 0; i < fn.Saved.Count; i++)
                     if (fn.Saved[i] is { } s) DrawSaved(id, fn, s, $"saved[{i}]");
                 if (fn.SavedOutputTensor is { } o) DrawSaved(id, fn, o, "saved result");

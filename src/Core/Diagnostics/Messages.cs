@@ -12,7 +12,7 @@ internal static class Diagnostics
         var log = t._version.Writes;
         writes = log?.Since(savedVersion) ?? [];
         string saved = $"the {t.DType} {Shape.Format(t._shape)} tensor was saved by {consumer.OpName}" +
-                       (savedAt.IsKnown ? $" at {savedAt}" : "") + $" (version {savedVersion})";
+                       savedAt.At + $" (version {savedVersion})";
         if (writes.Length == 0)
             return saved + "; the writes since then were not logged (only the last 8 tracked writes to a storage are kept).";
         string modified = string.Join("; then ", writes.Select(w => w.ToString()));

@@ -84,8 +84,8 @@ public abstract partial class Optimizer
     private ParameterStep ExplainOne(string name, Parameter p, Tensor? loss)
     {
         var grad = p.Grad;
-        var frozenAt = p.HasAutogradState ? p._meta.RequiresGradSite : default;
-        string frozen = frozenAt.IsKnown ? $" at {frozenAt}" : "";
+        var frozenAt = p.RequiresGradSite;
+        string frozen = frozenAt.At;
         if (grad is null)
         {
             string why = !p.RequiresGrad

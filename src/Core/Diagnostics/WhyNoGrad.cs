@@ -98,7 +98,7 @@ public static partial class Autograd
 
         if (!leaf.RequiresGrad)
         {
-            var site = leaf.HasAutogradState ? leaf._meta.RequiresGradSite : default;
+            var site = leaf.RequiresGradSite;
             reasons.Add(new(NoGradReasonKind.LeafDoesNotRequireGrad, site.IsKnown ? site : null,
                 $"it does not require grad{(site.IsKnown ? $" (RequiresGrad was set to false at {site})" : "")}, so no graph records it. " +
                 "Call RequiresGrad_() on it (SetRequiresGrad(true) on a Parameter) before the forward."));
@@ -132,7 +132,7 @@ public static partial class Autograd
         if (output._gradFn is null && output._origin is { } own) cuts.Add((own, own.Source));
         foreach (var n in reachable)
             if (n.Cuts is { } cs)
-                foreach (var c in cs) cuts.Add((c.Origin, c.Source ?? c.Origin.Source));
+                foreach (var c in cs) cuts.Add((c.Origin, c.Source));
         var seen = new HashSet<CutOrigin>(ReferenceEqualityComparer.Instance);
         foreach (var (origin, source) in cuts)
         {

@@ -138,10 +138,8 @@ public partial class Tensor
         return other.DType == DType ? other : other.To(DType);
     }
 
-    private static string At(CallSite site) => site.IsKnown ? $" at {site}" : "";
-
     private static string RequiresGradSetAt(Tensor leaf) =>
-        leaf._meta.RequiresGradSite is { IsKnown: true } s ? $", which was made to require grad at {s}" : "";
+        leaf.RequiresGradSite is { IsKnown: true } s ? $", which was made to require grad at {s}" : "";
 
     private void CheckNoInternalOverlap(string op)
     {
@@ -159,7 +157,7 @@ public partial class Tensor
         if (viewed.IsLeaf)
             throw new LeafInPlaceException(
                 "a view of a leaf Variable that requires grad is being used in an in-place operation. " +
-                $"{op}{At(site)} on {Describe()}, a view of {viewed.Describe()}{RequiresGradSetAt(viewed)} taken under NoGrad: do the update under `using (Autograd.NoGrad())` too.");
+                $"{op}{site.At} on {Describe()}, a view of {viewed.Describe()}{RequiresGradSetAt(viewed)} taken under NoGrad: do the update under `using (Autograd.NoGrad())` too.");
         throw new AutogradException(
             "A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given that this use case is " +
             "ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the inplace either both " +
@@ -172,13 +170,13 @@ public partial class Tensor
         if (IsLeaf && _meta.RequiresGrad)
             throw new LeafInPlaceException(
                 "a leaf Variable that requires grad is being used in an in-place operation. " +
-                $"{op}{At(site)} on {Describe()}{RequiresGradSetAt(this)}: do the update under `using (Autograd.NoGrad())` (as optimizers do), or write to a Clone().");
+                $"{op}{site.At} on {Describe()}{RequiresGradSetAt(this)}: do the update under `using (Autograd.NoGrad())` (as optimizers do), or write to a Clone().");
         if (_viewBase is { } b)
         {
             if (b.IsLeaf && b.RequiresGrad)
                 throw new LeafInPlaceException(
                     "a view of a leaf Variable that requires grad is being used in an in-place operation. " +
-                    $"{op}{At(site)} on {Describe()}, a view of {b.Describe()}{RequiresGradSetAt(b)}: do the update under `using (Autograd.NoGrad())`, or write to a Clone().");
+                    $"{op}{site.At} on {Describe()}, a view of {b.Describe()}{RequiresGradSetAt(b)}: do the update under `using (Autograd.NoGrad())`, or write to a Clone().");
             throw new NotSupportedException(
                 $"{op} through a view ({Describe()}) of {b.Describe()} while recording: PyTorch would rewrite the base's history " +
                 "(CopySlices); Functional's handles are immutable, so it refuses rather than leave the base with a stale history. " +
@@ -188,6 +186,23 @@ public partial class Tensor
     }
 
     private static CallSite Site(string file, int line, string member) => new(file, line, member);
+
+    /// <summary>Counts one tracked write to this tensor's elements: the version bump saved-tensor checks see (logged with
+    /// <paramref name="op"/> and <paramref name="site"/> for the error messages) and the storage's write count the graph
+    /// view compares it with. Every write to a tensor's elements outside a kernel's fresh result goes through here.</summary>
+    internal void MarkWritten(string op, CallSite site)
+    {
+        _version.Bump(op, site, _origin, _viewBase is not null);
+        _storage.CountWrite();
+    }
+
+    /// <summary>As <see cref="MarkWritten(string, CallSite)"/>, unlogged: for the writes optimizers make straight into
+    /// storage (their state tensors, AdamW's second write of a parameter), which no error message names.</summary>
+    internal void MarkWritten()
+    {
+        _version.Bump();
+        _storage.CountWrite();
+    }
 
     private Tensor InPlace(string op, CallSite site, string nodeName, Tensor newValue, Tensor[] inputs, BackwardRule rule,
                            Tensor?[]? save = null, bool saveOutput = false, double? scalar = null)
@@ -205,8 +220,7 @@ public partial class Tensor
             output = Graph.Attach(this, nodeName, inputs, rule, save, saveOutput: false, scalar, rebase: _meta, site: site);
         }
         CpuKernels.CopyInto(this, newValue);
-        _version.Bump(op, site, _origin, _viewBase is not null);
-        _storage.CountWrite();
+        MarkWritten(op, site);
         if (output is null) return this;
         _version.BumpRebase();
         _meta.SupersededBy = $"{op}()";

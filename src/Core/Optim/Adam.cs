@@ -94,7 +94,7 @@ public class Adam : Optimizer
             k.Apply(values, g, m, v);
             p.Copy_(Wrap(values, p));
         }
-        if (Decoupled && wd != 0) { p._version.Bump(); p._storage.CountWrite(); }   // PyTorch's AdamW writes the parameter twice: mul_, then addcdiv_
+        if (Decoupled && wd != 0) p.MarkWritten();   // PyTorch's AdamW writes the parameter twice: mul_, then addcdiv_
     }
 }
 

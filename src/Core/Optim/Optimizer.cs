@@ -167,8 +167,7 @@ public abstract partial class Optimizer
     /// <summary>The writable elements of a state tensor this optimizer created (contiguous, offset 0); bumps its version.</summary>
     private protected static Span<T> Writable<T>(Tensor state) where T : unmanaged
     {
-        state._version.Bump();
-        state._storage.CountWrite();
+        state.MarkWritten();
         return state.StorageOf<T>().Data.AsSpan(state._offset, state.NumElements);
     }
 

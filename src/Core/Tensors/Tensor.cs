@@ -42,6 +42,10 @@ public partial class Tensor
 
     internal bool HasAutogradState => _autograd is not null;
 
+    /// <summary>Diagnostics: where this leaf's requires-grad flag was last set through a caller-info API (default when
+    /// unknown), read without creating the autograd state.</summary>
+    internal CallSite RequiresGradSite => _autograd?.RequiresGradSite ?? default;
+
     /// <summary>Diagnostics: why this tensor has no history although its source had one (Diagnostics/CallSite.cs). Kept in
     /// the autograd state, which only such tensors need, so ordinary tensors pay nothing; set before the handle escapes.</summary>
     internal CutOrigin? _origin
@@ -322,7 +326,7 @@ public partial class Tensor
     {
         if (_autograd is { SupersededBy: { } by } m && (recording || m.HistoryRewritten))
             throw new SupersededTensorException(
-                $"This tensor ({Describe()}) was superseded by {by}{(m.SupersededAt.IsKnown ? $" at {m.SupersededAt}" : "")}: that call returned a new handle with the updated " +
+                $"This tensor ({Describe()}) was superseded by {by}{m.SupersededAt.At}: that call returned a new handle with the updated " +
                 "history, and this one must not be used in recorded ops or as the root of a backward any more. Use the handle it returned " +
                 "(e.g. `y = y.Mul_(2)`), or Clone() before writing if you need the old value.");
         if (_viewBase is not null && _version.Rebases != _rebasesAtCreation)
