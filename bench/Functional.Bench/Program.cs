@@ -21,6 +21,7 @@ namespace Functional.Bench;
 ///   --out-of-process  build and run each benchmark in its own process (BenchmarkDotNet's default toolchain);
 ///             without it the benchmarks run in this process (InProcessEmitToolchain), which needs no extra build.
 ///   --steady N  instead of BenchmarkDotNet: N training steps and the live heap along the way (SteadyState).
+///   --step B N  instead of BenchmarkDotNet: N Stopwatch samples of the training step at batch B (StepSamples).
 ///   --tiny N    instead of BenchmarkDotNet: N Stopwatch samples of the tiny-op chain (TinyOpSamples; bench/ab_tinyop.sh).
 /// Everything else is BenchmarkDotNet's own (e.g. --filter '*Gemm*', --artifacts DIR). With no --filter, all run.
 /// </summary>
@@ -32,6 +33,9 @@ public static class Program
         if (steady >= 0) return SteadyState.Run(int.Parse(args[steady + 1], CultureInfo.InvariantCulture), Console.Out);
         int tiny = Array.IndexOf(args, "--tiny");
         if (tiny >= 0) return TinyOpSamples.Run(int.Parse(args[tiny + 1], CultureInfo.InvariantCulture), Console.Out);
+        int step = Array.IndexOf(args, "--step");
+        if (step >= 0)
+            return StepSamples.Run(int.Parse(args[step + 1], CultureInfo.InvariantCulture), int.Parse(args[step + 2], CultureInfo.InvariantCulture), Console.Out);
         var rest = new List<string>();
         bool full = false, outOfProcess = false;
         foreach (var a in args)

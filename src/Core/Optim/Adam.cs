@@ -87,78 +87,13 @@ public class Adam : Optimizer
         var g = Read<T>(grad);
         var m = Writable<T>(state["exp_avg"]);
         var v = Writable<T>(state["exp_avg_sq"]);
-        if (p.IsContiguous) k.Apply(Writable<T>(p), g, m, v);
+        if (p.IsContiguous) k.Run(Writable<T>(p), g, m, v);
         else
         {
             var values = Read<T>(p).ToArray();
-            k.Apply(values, g, m, v);
+            k.Run(values, g, m, v);
             p.Copy_(Wrap(values, p));
         }
         if (Decoupled && wd != 0) p.MarkWritten();   // PyTorch's AdamW writes the parameter twice: mul_, then addcdiv_
-    }
-}
-
-/// <summary>
-/// One Adam/AdamW update in a single pass over the parameter, its gradient and both moments, with PyTorch 1.13 / 2.x
-/// single-tensor arithmetic per element (the same float operations in the same order, each rounded, no fused
-/// multiply-add), so it equals the sequence of in-place tensor ops PyTorch runs:
-/// <code>
-/// param.mul_(1 - lr*wd)                                   # AdamW
-/// grad = grad.add(param, alpha=wd)                        # Adam with weight decay
-/// exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
-/// exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-/// denom = (exp_avg_sq.sqrt() / sqrt(bias_correction2)).add_(eps)
-/// param.addcdiv_(exp_avg, denom, value=-lr / bias_correction1)
-/// </code>
-/// </summary>
-internal readonly struct AdamStep<T> where T : unmanaged, IFloatingPointIeee754<T>
-{
-    private readonly T _b1, _1mb1, _b2, _1mb2, _eps, _wd, _decay, _sqrtBc2, _negStepSize;
-    private readonly bool _coupledDecay, _decoupledDecay;
-
-    public AdamStep(double beta1, double beta2, double eps, double lr, double wd, bool decoupled, double step)
-    {
-        static T S(double v) => T.CreateTruncating(v);
-        _b1 = S(beta1); _1mb1 = S(1 - beta1); _b2 = S(beta2); _1mb2 = S(1 - beta2); _eps = S(eps); _wd = S(wd);
-        _decay = S(1 - lr * wd);
-        _sqrtBc2 = S(Math.Sqrt(1 - Math.Pow(beta2, step)));
-        _negStepSize = S(-(lr / (1 - Math.Pow(beta1, step))));
-        _coupledDecay = !decoupled && wd != 0;
-        _decoupledDecay = decoupled && wd != 0;
-    }
-
-    public void Apply(Span<T> p, ReadOnlySpan<T> g, Span<T> m, Span<T> v)
-    {
-        int n = p.Length, i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            int w = Vector<T>.Count;
-            var b1 = new Vector<T>(_b1); var c1 = new Vector<T>(_1mb1); var b2 = new Vector<T>(_b2); var c2 = new Vector<T>(_1mb2);
-            var eps = new Vector<T>(_eps); var wd = new Vector<T>(_wd); var decay = new Vector<T>(_decay);
-            var sqrtBc2 = new Vector<T>(_sqrtBc2); var negStep = new Vector<T>(_negStepSize);
-            for (; i + w <= n; i += w)
-            {
-                var pi = new Vector<T>(p[i..]);
-                var gi = new Vector<T>(g[i..]);
-                if (_decoupledDecay) pi *= decay;
-                if (_coupledDecay) gi = pi * wd + gi;
-                var mi = new Vector<T>(m[i..]) * b1 + gi * c1;
-                var vi = new Vector<T>(v[i..]) * b2 + gi * c2 * gi;
-                var denom = Vector.SquareRoot(vi) / sqrtBc2 + eps;
-                pi += mi * negStep / denom;
-                mi.CopyTo(m[i..]); vi.CopyTo(v[i..]); pi.CopyTo(p[i..]);
-            }
-        }
-        for (; i < n; i++)
-        {
-            T pi = p[i], gi = g[i];
-            if (_decoupledDecay) pi *= _decay;
-            if (_coupledDecay) gi = pi * _wd + gi;
-            T mi = m[i] * _b1 + gi * _1mb1;
-            T vi = v[i] * _b2 + gi * _1mb2 * gi;
-            T denom = T.Sqrt(vi) / _sqrtBc2 + _eps;
-            p[i] = pi + mi * _negStepSize / denom;
-            m[i] = mi; v[i] = vi;
-        }
     }
 }
