@@ -7,7 +7,7 @@ Output, one measurement a line, tab-separated, for bench/compare.sh (other lines
 The ids and the workloads:
     Sgemm(N=n)            torch.mm of two n x n float32 matrices (n = 256, 512, 1024, 2048); also prints GFLOP/s
     TrainStep(Batch=b)    784-512-512-10 ReLU MLP, cross-entropy, Adam(lr=1e-3): forward, zero_grad(set_to_none=True),
-                          backward, step (b = 64, 256)
+                          backward, step (b = 64, 256); back to the initial weights and a fresh Adam every 100 steps
     TinyOpChain           10,000 nodes x = x*1.0001 + 0.0001 from a 0-d leaf that requires grad, then backward;
                           the time is per op (20,000 ops: a mul and an add per node, forward and backward together)
 """
@@ -23,6 +23,7 @@ import torch  # noqa: E402  (after the thread variables)
 THREADS = 2
 NODES = 10_000
 OPS_PER_CHAIN = 2 * NODES
+STEPS_PER_RUN = 100   # TrainStep: steps between resets to the initial weights and a fresh Adam (as TrainStepBenchmarks)
 
 
 def measure(fn, min_time, min_runs=5, warmup=3):
@@ -87,11 +88,18 @@ def main():
         model = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Linear(512, 512), torch.nn.ReLU(),
                                     torch.nn.Linear(512, 10))
         model.train()
-        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        initial = {k: v.clone() for k, v in model.state_dict().items()}
+        state = {"opt": torch.optim.Adam(model.parameters(), lr=1e-3), "steps": 0}
         loss_fn = torch.nn.CrossEntropyLoss()
         x, y = torch.rand(batch, 784), torch.randint(0, 10, (batch,))
 
         def step():
+            # As TrainStepBenchmarks: every STEPS_PER_RUN steps, back to the initial weights and a fresh Adam.
+            state["steps"] += 1
+            if state["steps"] % STEPS_PER_RUN == 0:
+                model.load_state_dict(initial)
+                state["opt"] = torch.optim.Adam(model.parameters(), lr=1e-3)
+            opt = state["opt"]
             loss = loss_fn(model(x), y)
             opt.zero_grad(set_to_none=True)
             loss.backward()

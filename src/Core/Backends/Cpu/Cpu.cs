@@ -30,7 +30,7 @@ internal static partial class CpuKernels
     {
         var src = t.StorageOf<T>().Data;
         int n = t.NumElements;
-        var dst = new T[n];
+        var dst = GC.AllocateUninitializedArray<T>(n);   // every element is written
         if (t._isContiguous) Array.Copy(src, t._offset, dst, 0, n);
         else CopyStrided(src, t._offset, t._strides, dst, 0, Shape.ContiguousStrides(t._shape), t._shape);
         return dst;

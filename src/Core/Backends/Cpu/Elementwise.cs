@@ -23,7 +23,7 @@ internal static partial class CpuKernels
     private static Tensor Unary<T>(Tensor x, UnaryOp op) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var src = x.ContiguousSpan<T>();
-        var dst = new T[src.Length];
+        var dst = GC.AllocateUninitializedArray<T>(src.Length);   // every element is written
         var d = dst.AsSpan();
         switch (op)
         {
@@ -56,8 +56,12 @@ internal static partial class CpuKernels
     {
         var gs = g.ContiguousSpan<T>();
         var o = output.ContiguousSpan<T>();
-        var dst = new T[gs.Length];
-        for (int i = 0; i < dst.Length; i++) dst[i] = o[i] > T.Zero ? gs[i] : T.Zero;
+        var dst = GC.AllocateUninitializedArray<T>(gs.Length);
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+            for (; i + Vector<T>.Count <= dst.Length; i += Vector<T>.Count)
+                Vector.ConditionalSelect(Vector.GreaterThan(new Vector<T>(o[i..]), Vector<T>.Zero), new Vector<T>(gs[i..]), Vector<T>.Zero).CopyTo(dst, i);
+        for (; i < dst.Length; i++) dst[i] = o[i] > T.Zero ? gs[i] : T.Zero;
         return Wrap(dst, (int[])output._shape.Clone());
     }
 
@@ -87,7 +91,7 @@ internal static partial class CpuKernels
     private static Tensor Compare<T>(Tensor x, T v, CompareOp op) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var src = x.ContiguousSpan<T>();
-        var dst = new T[src.Length];
+        var dst = GC.AllocateUninitializedArray<T>(src.Length);   // every element is written
         for (int i = 0; i < src.Length; i++)
         {
             bool r = op switch { CompareOp.Eq => src[i] == v, CompareOp.Ge => src[i] >= v, _ => src[i] > v };
@@ -124,7 +128,7 @@ internal static partial class CpuKernels
     private static Tensor Binary<T>(Tensor a, Tensor b, BinaryOp op, int[] outShape) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = Shape.Product(outShape);
-        var dst = new T[n];
+        var dst = GC.AllocateUninitializedArray<T>(n);   // every element is written
         var A = a.StorageOf<T>().Data;
         var B = b.StorageOf<T>().Data;
         bool sameShape = a._shape.AsSpan().SequenceEqual(outShape) && b._shape.AsSpan().SequenceEqual(outShape);
@@ -225,7 +229,7 @@ internal static partial class CpuKernels
     private static Tensor Scalar<T>(Tensor x, T s, BinaryOp op, bool scalarFirst) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var src = x.ContiguousSpan<T>();
-        var dst = new T[src.Length];
+        var dst = GC.AllocateUninitializedArray<T>(src.Length);   // every element is written
         var d = dst.AsSpan();
         switch (op, scalarFirst)
         {
