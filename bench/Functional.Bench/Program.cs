@@ -22,6 +22,7 @@ namespace Functional.Bench;
 ///             without it the benchmarks run in this process (InProcessEmitToolchain), which needs no extra build.
 ///   --steady N  instead of BenchmarkDotNet: N training steps and the live heap along the way (SteadyState).
 ///   --step B N  instead of BenchmarkDotNet: N Stopwatch samples of the training step at batch B (StepSamples).
+///   --long-run B N  N steps of one never-reset run at batch B, step time and subnormal moments every 250 (StepSamples).
 ///   --tiny N    instead of BenchmarkDotNet: N Stopwatch samples of the tiny-op chain (TinyOpSamples; bench/ab_tinyop.sh).
 /// Everything else is BenchmarkDotNet's own (e.g. --filter '*Gemm*', --artifacts DIR). With no --filter, all run.
 /// </summary>
@@ -33,6 +34,9 @@ public static class Program
         if (steady >= 0) return SteadyState.Run(int.Parse(args[steady + 1], CultureInfo.InvariantCulture), Console.Out);
         int tiny = Array.IndexOf(args, "--tiny");
         if (tiny >= 0) return TinyOpSamples.Run(int.Parse(args[tiny + 1], CultureInfo.InvariantCulture), Console.Out);
+        int longRun = Array.IndexOf(args, "--long-run");
+        if (longRun >= 0)
+            return StepSamples.LongRun(int.Parse(args[longRun + 1], CultureInfo.InvariantCulture), int.Parse(args[longRun + 2], CultureInfo.InvariantCulture), Console.Out);
         int step = Array.IndexOf(args, "--step");
         if (step >= 0)
             return StepSamples.Run(int.Parse(args[step + 1], CultureInfo.InvariantCulture), int.Parse(args[step + 2], CultureInfo.InvariantCulture), Console.Out);
