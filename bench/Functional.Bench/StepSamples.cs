@@ -37,8 +37,7 @@ public static class StepSamples
     {
         if (steps < 1) throw new ArgumentOutOfRangeException(nameof(steps), "--long-run needs at least one step.");
         var gen = new Generator(0);
-        var model = new Nn.Sequential(new Nn.Linear(784, 512, gen: gen), new Nn.ReLU(), new Nn.Linear(512, 512, gen: gen), new Nn.ReLU(),
-                                      new Nn.Linear(512, 10, gen: gen));
+        var model = TrainStepBenchmarks.SeedNetwork(gen);
         var optimizer = new Optim.Adam(model.Parameters(), lr: 1e-3f);
         var lossFn = new Nn.CrossEntropyLoss();
         var x = Tensor.Rand([batch, 784], gen);

@@ -32,10 +32,7 @@ public class TrainStepBenchmarks
     public void Setup()
     {
         var gen = new Generator(0);
-        _model = new Sequential(
-            new Linear(784, 512, gen: gen), new ReLU(),
-            new Linear(512, 512, gen: gen), new ReLU(),
-            new Linear(512, 10, gen: gen));
+        _model = SeedNetwork(gen);
         _initial = _model.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.Clone());
         _optimizer = new Adam(_model.Parameters(), lr: 1e-3f);
         _x = Tensor.Rand([Batch, 784], gen);
@@ -44,6 +41,12 @@ public class TrainStepBenchmarks
         _y = Tensor.From(labels, [Batch]);
         _model.Train();
     }
+
+    /// <summary>The seed network, initialised from <paramref name="gen"/>.</summary>
+    public static Sequential SeedNetwork(Generator gen) => new(
+        new Linear(784, 512, gen: gen), new ReLU(),
+        new Linear(512, 512, gen: gen), new ReLU(),
+        new Linear(512, 10, gen: gen));
 
     [Benchmark]
     public Tensor TrainStep()
