@@ -22,23 +22,26 @@ namespace Functional.Optim;
 /// <item>Large parameters are split over the cores (<see cref="ForkJoin"/>); elements are independent.</item>
 /// <item>Subnormal floats. A moment whose gradient stays zero (a dead ReLU's weights, an always-black pixel's) decays
 /// by beta1 every step and is subnormal after about 650 steps, where it stays: round(0.9 * k * 2^-149) is k again for
-/// k ≤ 5. On x86 every vector instruction that reads or makes a subnormal then takes a microcode assist of ~100+
+/// k ≤ 4. On x86 every vector instruction that reads or makes a subnormal then takes a microcode assist of ~100+
 /// cycles (Intel; unless flush-to-zero is on, which .NET cannot set and PyTorch leaves off), and Adam's step became 6×
 /// slower on a Sapphire Rapids Xeon after 700 steps of the benchmark's training loop (PyTorch slows the same way). Float
 /// vectors holding a value that is nonzero and tiny (<see cref="TinyM"/> etc.: far from the subnormal range, but
-/// near enough that a product could land in it) take <see cref="ApplyTiny"/> instead: the same operations in double,
-/// where these values are normal, each rounded to float exactly as the float operation would round it (subnormal
+/// near enough that a product could land in it) take another way (<see cref="ApplyFloat8"/>): tiny moments are zeroed
+/// where that provably changes no bit, and otherwise the same operations run in double, where these values are
+/// normal, each rounded to float exactly as the float operation would round it (<see cref="ApplyTiny8"/>; subnormal
 /// results by integer arithmetic). Double rounding is innocuous here (double has more than 2·24 + 2 bits), so the
-/// result is bit-identical to the float arithmetic, and no instruction sees a subnormal.</item>
+/// result is bit-identical to the float arithmetic, and no instruction sees a subnormal. This needs Vector256; without
+/// it (no AVX) the plain float arithmetic runs, equally exact, assists and all.</item>
 /// </list>
 /// </summary>
 internal readonly unsafe struct AdamStep<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private const int Grain = 1 << 15;   // elements per part when a parameter is split over the cores
 
-    // Float bit patterns (magnitude) below which a nonzero input sends its vector to ApplyTiny: with them, no product
-    // or quotient of the update can reach the subnormal range for lr ≥ 1e-9, weight decay ≥ 1e-12 and denominators
-    // below 2^10 (only speed depends on this; both paths give the same bits).
+    // Float bit patterns (magnitude) below which a nonzero input leaves the plain float arithmetic (ApplyFloat8): a
+    // tiny moment (TinyM) is zeroed where that is exact, any other tiny input sends the vector to ApplyTiny8. Above
+    // them no product or quotient of the update reaches the subnormal range for ordinary hyperparameters (only speed
+    // depends on the bounds; every way gives the same bits).
     private const uint TinyM = (127 - 90) << 23, TinyV = (127 - 100) << 23, TinyG = (127 - 55) << 23, TinyP = (127 - 60) << 23;
 
     private static readonly double MinNormal = Math.ScaleB(1.0, -126);   // float's smallest normal
@@ -109,28 +112,16 @@ internal readonly unsafe struct AdamStep<T> where T : unmanaged, IFloatingPointI
             {
                 var pi = new Vector<T>(p[i..]);
                 var gi = new Vector<T>(g[i..]);
-                var m0 = new Vector<T>(m[i..]);
-                var v0 = new Vector<T>(v[i..]);
-                if (typeof(T) == typeof(float) && AnyTiny(pi, gi, m0, v0))
-                {
-                    ApplyTiny(p.Slice(i, w), g.Slice(i, w), m.Slice(i, w), v.Slice(i, w));
-                    continue;
-                }
                 if (_decoupledDecay) pi *= decay;
                 if (_coupledDecay) gi = pi * wd + gi;
-                var mi = m0 * b1 + gi * c1;
-                var vi = v0 * b2 + gi * c2 * gi;
+                var mi = new Vector<T>(m[i..]) * b1 + gi * c1;
+                var vi = new Vector<T>(v[i..]) * b2 + gi * c2 * gi;
                 var denom = Vector.SquareRoot(vi) / sqrtBc2 + eps;
                 pi += mi * negStep / denom;
                 mi.CopyTo(m[i..]); vi.CopyTo(v[i..]); pi.CopyTo(p[i..]);
             }
         }
-        if (typeof(T) == typeof(float))
-        {
-            if (i < n) ApplyTiny(p[i..], g[i..], m[i..], v[i..]);   // exact whatever the values; the tail is short
-            return;
-        }
-        for (; i < n; i++)
+        for (; i < n; i++)   // the tail: a few elements, plain arithmetic
         {
             T pi = p[i], gi = g[i];
             if (_decoupledDecay) pi *= _decay;
@@ -162,15 +153,13 @@ internal readonly unsafe struct AdamStep<T> where T : unmanaged, IFloatingPointI
     /// </summary>
     private int ApplyFloat8(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v)
     {
-        var k = this;
-        float F(T x) => Unsafe.As<T, float>(ref x);
-        var b1 = Vector256.Create(F(k._b1)); var c1 = Vector256.Create(F(k._1mb1)); var b2 = Vector256.Create(F(k._b2));
-        var c2 = Vector256.Create(F(k._1mb2)); var eps = Vector256.Create(F(k._eps)); var wd = Vector256.Create(F(k._wd));
-        var decay = Vector256.Create(F(k._decay)); var sqrtBc2 = Vector256.Create(F(k._sqrtBc2));
-        var negStep = Vector256.Create(F(k._negStepSize));
-        var stepBound = Vector256.Create((float)Math.ScaleB(Math.Abs((double)F(k._negStepSize)), -62));
+        var b1 = Vector256.Create(AsFloat(_b1)); var c1 = Vector256.Create(AsFloat(_1mb1)); var b2 = Vector256.Create(AsFloat(_b2));
+        var c2 = Vector256.Create(AsFloat(_1mb2)); var eps = Vector256.Create(AsFloat(_eps)); var wd = Vector256.Create(AsFloat(_wd));
+        var decay = Vector256.Create(AsFloat(_decay)); var sqrtBc2 = Vector256.Create(AsFloat(_sqrtBc2));
+        var negStep = Vector256.Create(AsFloat(_negStepSize));
+        var stepBound = Vector256.Create((float)Math.ScaleB(Math.Abs(D(_negStepSize)), -62));
         var gradBound = Vector256.Create((float)Math.ScaleB(1.0, -64));
-        var b1d = Vector256.Create(D(k._b1)); var c1d = Vector256.Create(D(k._1mb1));
+        var b1d = Vector256.Create(D(_b1)); var c1d = Vector256.Create(D(_1mb1));
         int n = p.Length, i = 0;
         for (; i + 8 <= n; i += 8)
         {
@@ -220,46 +209,10 @@ internal readonly unsafe struct AdamStep<T> where T : unmanaged, IFloatingPointI
     private static Vector256<uint> Tiny(Vector256<float> x, uint bound) =>
         Vector256.LessThan((x.AsUInt32() & Vector256.Create(0x7FFF_FFFFu)) - Vector256<uint>.One, Vector256.Create(bound));
 
-    /// <summary>Whether any float lane is nonzero with a magnitude below its Tiny* bound.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool AnyTiny(Vector<T> p, Vector<T> g, Vector<T> m, Vector<T> v)
-    {
-        var abs = new Vector<uint>(0x7FFF_FFFF);
-        var one = Vector<uint>.One;
-        // (|x| - 1) < bound, unsigned: true for 0 < |x| < bound (zero wraps to the largest value).
-        var t = Vector.LessThan((Vector.AsVectorUInt32(m) & abs) - one, new Vector<uint>(TinyM))
-              | Vector.LessThan((Vector.AsVectorUInt32(v) & abs) - one, new Vector<uint>(TinyV))
-              | Vector.LessThan((Vector.AsVectorUInt32(g) & abs) - one, new Vector<uint>(TinyG))
-              | Vector.LessThan((Vector.AsVectorUInt32(p) & abs) - one, new Vector<uint>(TinyP));
-        return t != Vector<uint>.Zero;
-    }
-
-    /// <summary>The float update element by element in double, each operation rounded to float as float arithmetic
-    /// would round it (<see cref="R"/>): bit-identical to the vector loop, without touching a subnormal.</summary>
-    private void ApplyTiny(Span<T> pT, ReadOnlySpan<T> gT, Span<T> mT, Span<T> vT)
-    {
-        var p = MemoryMarshal.Cast<T, float>(pT);
-        var g = MemoryMarshal.Cast<T, float>(gT);
-        var m = MemoryMarshal.Cast<T, float>(mT);
-        var v = MemoryMarshal.Cast<T, float>(vT);
-        double b1 = D(_b1), c1 = D(_1mb1), b2 = D(_b2), c2 = D(_1mb2), eps = D(_eps), wd = D(_wd), decay = D(_decay);
-        double sqrtBc2 = D(_sqrtBc2), negStep = D(_negStepSize);
-        for (int i = 0; i < p.Length; i++)
-        {
-            double pi = D(p[i]), gi = D(g[i]);
-            if (_decoupledDecay) pi = R(pi * decay);
-            if (_coupledDecay) gi = R(R(pi * wd) + gi);
-            double mi = R(R(D(m[i]) * b1) + R(gi * c1));
-            double vi = R(R(D(v[i]) * b2) + R(R(gi * c2) * gi));
-            double denom = R(R(R(Math.Sqrt(vi)) / sqrtBc2) + eps);
-            p[i] = F(R(pi + R(R(mi * negStep) / denom)));
-            m[i] = F(mi); v[i] = F(vi);
-        }
-    }
-
-    /// <summary><see cref="ApplyTiny"/> for 8 floats at once: each float vector is widened to two double vectors and every
-    /// result rounded back to float precision by <see cref="R8"/>; loads and stores go around the conversion instructions
-    /// for subnormal lanes (<see cref="D8"/>, <see cref="F8"/>).</summary>
+    /// <summary>The float update of 8 elements in double, each operation rounded to float as float arithmetic would round
+    /// it: each float vector is widened to two double vectors and every result rounded back to float precision by
+    /// <see cref="R8"/>; loads and stores go around the conversion instructions for subnormal lanes (<see cref="D8"/>,
+    /// <see cref="F8"/>). Bit-identical to the float arithmetic, without touching a subnormal.</summary>
     private void ApplyTiny8(ref float p, ref float g, ref float m, ref float v)
     {
         var b1 = Vector256.Create(D(_b1)); var c1 = Vector256.Create(D(_1mb1)); var b2 = Vector256.Create(D(_b2)); var c2 = Vector256.Create(D(_1mb2));
@@ -293,7 +246,8 @@ internal readonly unsafe struct AdamStep<T> where T : unmanaged, IFloatingPointI
         F8(pl, ph).StoreUnsafe(ref p);
     }
 
-    /// <summary>8 floats as two vectors of their exact values in double (<see cref="D(float)"/>): a subnormal lane is
+    /// <summary>8 floats as two vectors of their exact values in double (a conversion instruction would trap on a
+    /// subnormal lane, so it does not see one): a subnormal lane is
     /// loaded with its exponent field set to 1, which makes it 2^-126 more than its value, and the excess is taken off in
     /// double.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -309,7 +263,8 @@ internal readonly unsafe struct AdamStep<T> where T : unmanaged, IFloatingPointI
         return (lo - elo, hi - ehi);
     }
 
-    /// <summary><see cref="R"/> on two vectors of 4 doubles: lanes of float's normal range (or 0, infinite, NaN) through
+    /// <summary>Two vectors of 4 doubles rounded to float precision (to nearest, ties to even), as doubles: lanes of float's
+    /// normal range (or 0, infinite, NaN) through
     /// a float conversion and back, smaller lanes rounded to the 2^-149 grid with <see cref="Vector256.Round(Vector256{double})"/>
     /// (ties to even); the conversion only ever sees the normal lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -341,33 +296,8 @@ internal readonly unsafe struct AdamStep<T> where T : unmanaged, IFloatingPointI
         return (f & ~(small & Vector256.Create(0x0080_0000u))).AsSingle();
     }
 
-    private static double D(T x) => D(Unsafe.As<T, float>(ref x));
+    private static float AsFloat(T x) => Unsafe.As<T, float>(ref x);
 
-    /// <summary>A float's exact value as a double; subnormals by integer arithmetic (a conversion instruction would trap).</summary>
-    private static double D(float x)
-    {
-        int bits = BitConverter.SingleToInt32Bits(x);
-        if ((bits & 0x7F80_0000) != 0) return x;
-        double magnitude = (bits & 0x007F_FFFF) * Quantum;   // exact: at most 23 bits
-        return bits < 0 ? -magnitude : magnitude;
-    }
-
-    /// <summary>x rounded to float precision (to nearest, ties to even), as a double. Below float's smallest normal the
-    /// grid is 2^-149 and the rounding is integer arithmetic on the scaled value (exact in double).</summary>
-    private static double R(double x)
-    {
-        double a = Math.Abs(x);
-        if (!(a < MinNormal)) return (float)x;   // normal, infinite or NaN: the conversion makes no subnormal
-        double r = Math.Round(a * InvQuantum, MidpointRounding.ToEven) * Quantum;
-        return Math.CopySign(r, x);
-    }
-
-    /// <summary>A double that <see cref="R"/> returned, as the float it equals; subnormals by their bits.</summary>
-    private static float F(double x)
-    {
-        double a = Math.Abs(x);
-        if (!(a < MinNormal)) return (float)x;
-        int bits = (int)(a * InvQuantum) | (BitConverter.DoubleToInt64Bits(x) < 0 ? int.MinValue : 0);
-        return BitConverter.Int32BitsToSingle(bits);
-    }
+    /// <summary>A float constant as a double (exact; constants are converted once per call, not per element).</summary>
+    private static double D(T x) => AsFloat(x);
 }
