@@ -30,16 +30,11 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        int steady = Array.IndexOf(args, "--steady");
-        if (steady >= 0) return SteadyState.Run(int.Parse(args[steady + 1], CultureInfo.InvariantCulture), Console.Out);
-        int tiny = Array.IndexOf(args, "--tiny");
-        if (tiny >= 0) return TinyOpSamples.Run(int.Parse(args[tiny + 1], CultureInfo.InvariantCulture), Console.Out);
-        int longRun = Array.IndexOf(args, "--long-run");
-        if (longRun >= 0)
-            return StepSamples.LongRun(int.Parse(args[longRun + 1], CultureInfo.InvariantCulture), int.Parse(args[longRun + 2], CultureInfo.InvariantCulture), Console.Out);
-        int step = Array.IndexOf(args, "--step");
-        if (step >= 0)
-            return StepSamples.Run(int.Parse(args[step + 1], CultureInfo.InvariantCulture), int.Parse(args[step + 2], CultureInfo.InvariantCulture), Console.Out);
+        int Arg(string name, int k) => int.Parse(args[Array.IndexOf(args, name) + k], CultureInfo.InvariantCulture);
+        if (args.Contains("--steady")) return SteadyState.Run(Arg("--steady", 1), Console.Out);
+        if (args.Contains("--tiny")) return TinyOpSamples.Run(Arg("--tiny", 1), Console.Out);
+        if (args.Contains("--long-run")) return StepSamples.LongRun(Arg("--long-run", 1), Arg("--long-run", 2), Console.Out);
+        if (args.Contains("--step")) return StepSamples.Run(Arg("--step", 1), Arg("--step", 2), Console.Out);
         var rest = new List<string>();
         bool full = false, outOfProcess = false;
         foreach (var a in args)
