@@ -23,6 +23,7 @@ namespace Functional.Bench;
 ///   --steady N  instead of BenchmarkDotNet: N training steps and the live heap along the way (SteadyState).
 ///   --step B N  instead of BenchmarkDotNet: N Stopwatch samples of the training step at batch B (StepSamples).
 ///   --long-run B N  N steps of one never-reset run at batch B, step time and subnormal moments every 250 (StepSamples).
+///   --gemm N SAMPLES  instead of BenchmarkDotNet: SAMPLES Stopwatch samples of an n×n SGEMM, with page faults (GemmSamples).
 ///   --tiny N    instead of BenchmarkDotNet: N Stopwatch samples of the tiny-op chain (TinyOpSamples; bench/ab_tinyop.sh).
 /// Everything else is BenchmarkDotNet's own (e.g. --filter '*Gemm*', --artifacts DIR). With no --filter, all run.
 /// </summary>
@@ -34,6 +35,7 @@ public static class Program
         if (args.Contains("--steady")) return SteadyState.Run(Arg("--steady", 1), Console.Out);
         if (args.Contains("--tiny")) return TinyOpSamples.Run(Arg("--tiny", 1), Console.Out);
         if (args.Contains("--long-run")) return StepSamples.LongRun(Arg("--long-run", 1), Arg("--long-run", 2), Console.Out);
+        if (args.Contains("--gemm")) return GemmSamples.Run(Arg("--gemm", 1), Arg("--gemm", 2), Console.Out);
         if (args.Contains("--step")) return StepSamples.Run(Arg("--step", 1), Arg("--step", 2), Console.Out);
         var rest = new List<string>();
         bool full = false, outOfProcess = false;

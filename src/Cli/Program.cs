@@ -16,7 +16,7 @@ var data = new Option<string?>("--data") { Description = "Folder with Fashion-MN
 var seed = new Option<int>("--seed") { Description = "Seed for the initial weights and the shuffles", DefaultValueFactory = _ => 0 };
 var save = new Option<string?>("--save") { Description = "Write a safetensors checkpoint here after every epoch" };
 var resume = new Option<string?>("--resume") { Description = "Continue from this checkpoint" };
-var curve = new Option<string>("--curve") { Description = "Where to write the loss curve (SVG)", DefaultValueFactory = _ => "out/loss.svg" };
+var curve = new Option<string>("--curve") { Description = "Where to write the loss curve (SVG); \"\" for none", DefaultValueFactory = _ => "out/loss.svg" };
 var train = new Command("train", "Train the seed network 784-512-512-10 (ReLU, Adam, batch 64) on Fashion-MNIST")
 {
     epochs, batch, lr, data, seed, save, resume, curve,

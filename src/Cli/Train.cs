@@ -18,7 +18,7 @@ namespace Functional.Cli;
 /// <param name="Seed">Seeds the initial weights and each epoch's shuffle.</param>
 /// <param name="Save">A safetensors checkpoint written (atomically) after every epoch, or null.</param>
 /// <param name="Resume">A checkpoint to continue from, or null.</param>
-/// <param name="Curve">Where to write the loss curve (SVG), or null.</param>
+/// <param name="Curve">Where to write the loss curve (SVG), or null (or empty) for none.</param>
 /// <param name="TrainLimit">Use only the first this-many training samples (for quick runs and tests), or null for all.</param>
 public sealed record TrainOptions(int Epochs = 5, int Batch = 64, float Lr = 1e-3f, string? DataDir = null, int Seed = 0,
                                   string? Save = null, string? Resume = null, string? Curve = "out/loss.svg", int? TrainLimit = null);
@@ -76,6 +76,7 @@ public static class Train
         if (o.Epochs < 1) throw new ArgumentException($"--epochs must be at least 1, got {o.Epochs}.");
         if (o.Batch < 1) throw new ArgumentException($"--batch must be at least 1, got {o.Batch}.");
         if (!(o.Lr > 0) || !float.IsFinite(o.Lr)) throw new ArgumentException($"--lr must be a positive number, got {o.Lr}.");
+        if (o.Save is "") throw new ArgumentException("--save needs a file path.");
         if (o.Resume is not null && !File.Exists(o.Resume)) throw new FileNotFoundException($"--resume: no checkpoint at {o.Resume}.", o.Resume);
         var (train, test, description) = LoadData(o);
         log.WriteLine(description);
@@ -140,7 +141,7 @@ public static class Train
             if (o.Save is not null) SaveCheckpoint(o.Save, model, optimizer, epoch + 1, o, DataIdentity(train, test));
         }
 
-        if (o.Curve is not null && losses.Count > 0)
+        if (!string.IsNullOrEmpty(o.Curve) && losses.Count > 0)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(o.Curve))!);
             File.WriteAllText(o.Curve, LossCurve.Svg(losses, new DataLoader(train, o.Batch).Count,

@@ -148,6 +148,23 @@ public class TrainTests
     }
 
     [Fact]
+    public void An_empty_curve_path_writes_no_curve_and_an_empty_save_path_is_refused_before_training()
+    {
+        InTempDir(dir =>
+        {
+            var log = new StringWriter();
+            Train.Run(Quick(1, dir) with { Curve = "" }, log);
+            Assert.DoesNotContain("Loss curve", log.ToString());
+            Assert.Empty(Directory.GetFiles(dir));
+
+            log = new StringWriter();
+            var e = Assert.Throws<ArgumentException>(() => Train.Run(Quick(1, dir) with { Save = "" }, log));
+            Assert.Contains("--save", e.Message);
+            Assert.DoesNotContain("epoch", log.ToString());   // refused before the first epoch
+        });
+    }
+
+    [Fact]
     public void A_short_run_lowers_the_loss_and_beats_chance()
     {
         // Chance is 10% on the 10 balanced classes; two epochs on 640 images already learn something.
