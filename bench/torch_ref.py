@@ -1,5 +1,7 @@
 """PyTorch reference for the BenchmarkDotNet suite in bench/Functional.Bench (issue 5): the same workloads, timed the same way
-(warm runs, then repeated runs, median). Run with Debian's python3-torch:  /usr/bin/python3 bench/torch_ref.py [--min-time S]
+(warm runs, then repeated runs, median). Run with Debian's python3-torch:
+    /usr/bin/python3 bench/torch_ref.py [--min-time S] [--only gemm,step,tiny]
+--only runs just those groups (bench/compare.sh interleaves the two sides group by group).
 
 Output, one measurement a line, tab-separated, for bench/compare.sh (other lines start with '#'):
     info    <key>   <value>                              torch version, threads, the BLAS library torch loaded
@@ -70,21 +72,26 @@ def openblas_core():
 
 def main():
     min_time = float(sys.argv[sys.argv.index("--min-time") + 1]) if "--min-time" in sys.argv else 1.0
+    groups = set(sys.argv[sys.argv.index("--only") + 1].split(",")) if "--only" in sys.argv else {"gemm", "step", "tiny"}
+    unknown = groups - {"gemm", "step", "tiny"}
+    if unknown:
+        sys.exit(f"torch_ref.py: unknown group(s) {', '.join(sorted(unknown))}; the groups are gemm, step, tiny")
     torch.set_num_threads(THREADS)
     torch.manual_seed(0)
     print(f"info\ttorch\t{torch.__version__}")
     print(f"info\tthreads\t{torch.get_num_threads()}")
 
     # SGEMM
-    for n in (256, 512, 1024, 2048):
+    for n in (256, 512, 1024, 2048) if "gemm" in groups else ():
         a, b = torch.randn(n, n), torch.randn(n, n)
         sec, runs = measure(lambda: torch.mm(a, b), min_time)
         result(f"Sgemm(N={n})", sec, runs, f"gflops={2.0 * n ** 3 / sec / 1e9:.1f}")
-    print(f"info\tblas\t{loaded_blas()}")  # after the first mm, when the BLAS library is surely loaded
+    torch.mm(torch.ones(2, 2), torch.ones(2, 2))
+    print(f"info\tblas\t{loaded_blas()}")  # after an mm, when the BLAS library is surely loaded
     print(f"info\tblascore\t{openblas_core()}")
 
     # Training step of the seed MLP
-    for batch in (64, 256):
+    for batch in (64, 256) if "step" in groups else ():
         model = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Linear(512, 512), torch.nn.ReLU(),
                                     torch.nn.Linear(512, 10))
         model.train()
@@ -119,8 +126,9 @@ def main():
         x.backward()
         return x
 
-    sec, runs = measure(chain, min_time)
-    result("TinyOpChain", sec / OPS_PER_CHAIN, runs)
+    if "tiny" in groups:
+        sec, runs = measure(chain, min_time)
+        result("TinyOpChain", sec / OPS_PER_CHAIN, runs)
 
 
 if __name__ == "__main__":
