@@ -34,7 +34,7 @@ public class GemmTests
     [InlineData(1, 257, 300)]    // vector-matrix
     [InlineData(9, 8, 10)]       // below the packing threshold
     [InlineData(2, 3000, 2)]     // long k: many KC blocks accumulate into one tile
-    [InlineData(2100, 600, 40)]  // two row blocks of packed A (MS = 2048), three KC blocks through both pack buffers
+    [InlineData(2100, 600, 40)]  // many MC row blocks (split over the cores along M), three KC blocks, a short last row tile
     [InlineData(40, 520, 2100)]  // two column blocks of packed B (NC = 2048), a short last KC block
     public void Mixed_shapes_match_the_reference(int m, int k, int n)
     {
