@@ -33,7 +33,7 @@ while [ $# -gt 0 ]; do
     --skip-torch) run_torch=0 ;;
     --skip-dotnet) run_dotnet=0 ;;
     --skip-epoch) run_epoch=0 ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "compare.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -73,9 +73,13 @@ ours_side() {   # round group
   echo "  round $r, $g: Functional" >&2
   case "$g" in
     epoch) dotnet run -c Release --no-build --project src/Cli -- train --epochs 1 --data "$FASHION_MNIST" --curve "" >"$log" 2>&1 ;;
-    *) local filter; filter="$(case "$g" in gemm) echo '*GemmBenchmarks*' ;; step) echo '*TrainStepBenchmarks*' ;; tiny) echo '*TinyOpChainBenchmarks*' ;; esac)"
-       dotnet run -c Release --no-build --project bench/Functional.Bench -- "$job" --filter "$filter" --artifacts "$art/r$r-$g" >"$log" 2>&1 ;;
+    gemm) bdn '*GemmBenchmarks*' "$art/r$r-$g" "$log" ;;
+    step) bdn '*TrainStepBenchmarks*' "$art/r$r-$g" "$log" ;;
+    tiny) bdn '*TinyOpChainBenchmarks*' "$art/r$r-$g" "$log" ;;
   esac || fail "$log" "our $g run failed"
+}
+bdn() {   # filter artifacts log: one BenchmarkDotNet run of the classes the filter names
+  dotnet run -c Release --no-build --project bench/Functional.Bench -- "$job" --filter "$1" --artifacts "$2" >"$3" 2>&1
 }
 torch_side() {   # round group
   local r=$1 g=$2 log="$art/r$1-$2-torch.log"
