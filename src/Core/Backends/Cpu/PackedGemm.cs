@@ -83,13 +83,11 @@ internal static unsafe class PackedGemm
                 {
                     int kc = Math.Min(KC, k - p0);
                     bool add = accumulate || p0 > 0;
-                    for (int jr = 0; jr < nc; jr += NR)
-                        GemmPacking.Panel(B + p0 * brs + (jc + jr) * bcs, bcs, brs, Math.Min(NR, nc - jr), kc, packB + jr * kc, NR);
+                    GemmPacking.Panels(B + p0 * brs + jc * bcs, bcs, brs, nc, kc, packB, NR);
                     for (int ic = i0; ic < i1; ic += MC)
                     {
                         int mc = Math.Min(MC, i1 - ic);
-                        for (int ir = 0; ir < mc; ir += MR)
-                            GemmPacking.Panel(A + (ic + ir) * ars + p0 * acs, ars, acs, Math.Min(MR, mc - ir), kc, packA + ir * kc, MR);
+                        GemmPacking.Panels(A + ic * ars + p0 * acs, ars, acs, mc, kc, packA, MR);
                         for (int jr = 0; jr < nc; jr += NR)
                         {
                             int nr = Math.Min(NR, nc - jr);
