@@ -12,12 +12,12 @@ namespace Functional;
 /// loads of B, then 2·MR fused multiply-adds. Two shapes (<see cref="Tile"/>):
 /// <list type="bullet">
 /// <item>Vector512 (AVX-512): 12 rows × 2 vectors (12×32 floats or 12×16 doubles), 24 accumulators of 32 registers
-/// (against 8 rows, 16 accumulators: 4–11% more GFLOP/s at n ≥ 512 on a Sapphire Rapids core, bench/README.md);</item>
+/// (against 8 rows, 16 accumulators: 2–11% more GFLOP/s at n = 256…2048 on a Sapphire Rapids machine, bench/README.md);</item>
 /// <item>Vector&lt;T&gt; (AVX2, SSE, NEON, or software): 6 rows × 2 vectors (6×16 floats on AVX2), 12 accumulators.</item>
 /// </list>
 /// The tile is stored to C (row stride <c>ldc</c>, columns contiguous), or added to it when <c>accumulate</c>. Its lines
-/// are prefetched before the loop: C's rows lie a whole row stride apart, so without it the first store or load after
-/// the loop waited on memory (a tenth of the kernel's time at n = 1024).
+/// are prefetched before the loop: C's rows lie a whole row stride apart, and without it the first load or store after
+/// the loop waited on memory (at n = 1024, 13% of the kernel's profile samples fell outside its loop, most of them there).
 /// </summary>
 internal static unsafe class GemmKernels
 {
