@@ -24,6 +24,7 @@ public class GemmTests
 
     [Theory]
     [InlineData(64, 784, 512)]   // the MLP's first layer, forward
+    [InlineData(256, 784, 512)]  // the same at batch 256: split along N although M has more tiles
     [InlineData(64, 512, 10)]    // last layer, forward
     [InlineData(64, 10, 512)]    // last layer, input gradient (k = 10)
     [InlineData(10, 64, 512)]    // last layer, weight gradient (m = 10)

