@@ -60,13 +60,10 @@ internal static unsafe class GemmPacking
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first call: skip tier-0
     private static void Panel<T>(T* src, nint rs, nint cs, int rows, int kc, T* dst, int R) where T : unmanaged
     {
-        if (rows == R)
+        if (rows == R && cs == 1 && Avx.IsSupported)
         {
-            if (cs == 1 && Avx.IsSupported)
-            {
-                if (typeof(T) == typeof(float) && R % 4 == 0) { Transpose8x8Blocks((float*)src, rs, kc, (float*)dst, R); return; }
-                if (typeof(T) == typeof(double) && R % 4 == 0) { Transpose4x4Blocks((double*)src, rs, kc, (double*)dst, R); return; }
-            }
+            if (typeof(T) == typeof(float) && R % 4 == 0) { Transpose8x8Blocks((float*)src, rs, kc, (float*)dst, R); return; }
+            if (typeof(T) == typeof(double) && R % 4 == 0) { Transpose4x4Blocks((double*)src, rs, kc, (double*)dst, R); return; }
         }
         for (int p = 0; p < kc; p++)
         {
