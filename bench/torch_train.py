@@ -3,7 +3,9 @@ cross-entropy, on Fashion-MNIST. Run with Debian's python3-torch: /usr/bin/pytho
 Default split: the 10k test files, first 8,000 for training, last 2,000 for evaluation, 5 epochs.
 --full: the 60k/10k set from /usr/share/datasets/fashion-mnist (or --data DIR), 2 epochs. --epochs N overrides the
 number of epochs. --seed N: torch.manual_seed(N) (default 0); `functional train --seed N` draws the same initial
-weights and batch order (its Generator is PyTorch's MT19937), so the two runs differ only by float rounding."""
+weights and batch order (its Generator is PyTorch's MT19937), so the two runs differ only by float rounding.
+Pixels are standardized as `train` does, transforms.Normalize((0.2860,), (0.3530,)) (the 60k training images' mean and
+standard deviation); --raw-pixels keeps them in [0, 1] (ToTensor() alone, as PyTorch's quickstart does)."""
 import gzip, struct, sys, time, os
 import numpy as np
 import torch
@@ -37,8 +39,10 @@ else:
     epochs = 5
 epochs = int(arg("--epochs", epochs))
 
+raw = "--raw-pixels" in sys.argv
 def prep(x, y):
-    return torch.tensor(x.reshape(len(x), -1), dtype=torch.float32) / 255.0, torch.tensor(y, dtype=torch.int64)
+    x = torch.tensor(x.reshape(len(x), -1), dtype=torch.float32) / 255.0
+    return x if raw else (x - 0.2860) / 0.3530, torch.tensor(y, dtype=torch.int64)
 
 xtr, ytr = prep(xtr, ytr)
 xte, yte = prep(xte, yte)

@@ -17,14 +17,15 @@ var seed = new Option<int>("--seed") { Description = "Seed for the initial weigh
 var save = new Option<string?>("--save") { Description = "Write a safetensors checkpoint here after every epoch" };
 var resume = new Option<string?>("--resume") { Description = "Continue from this checkpoint" };
 var curve = new Option<string>("--curve") { Description = "Where to write the loss curve (SVG); \"\" for none", DefaultValueFactory = _ => "out/loss.svg" };
+var rawPixels = new Option<bool>("--raw-pixels") { Description = "Feed pixels in [0, 1] as PyTorch's quickstart does, instead of standardized ((x - 0.2860) / 0.3530)" };
 var train = new Command("train", "Train the seed network 784-512-512-10 (ReLU, Adam, batch 64) on Fashion-MNIST")
 {
-    epochs, batch, lr, data, seed, save, resume, curve,
+    epochs, batch, lr, data, seed, save, resume, curve, rawPixels,
 };
 train.SetAction(r =>
 {
     var options = new TrainOptions(r.GetValue(epochs), r.GetValue(batch), r.GetValue(lr), r.GetValue(data), r.GetValue(seed),
-                                   r.GetValue(save), r.GetValue(resume), r.GetValue(curve));
+                                   r.GetValue(save), r.GetValue(resume), r.GetValue(curve), RawPixels: r.GetValue(rawPixels));
     try
     {
         Train.Run(options, Console.Out, liveProgress: AnsiConsole.Profile.Capabilities.Interactive);

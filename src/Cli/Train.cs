@@ -20,8 +20,11 @@ namespace Functional.Cli;
 /// <param name="Resume">A checkpoint to continue from, or null.</param>
 /// <param name="Curve">Where to write the loss curve (SVG), or null (or empty) for none.</param>
 /// <param name="TrainLimit">Use only the first this-many training samples (for quick runs and tests), or null for all.</param>
+/// <param name="RawPixels">Feed the pixels in [0, 1] as they are (PyTorch's quickstart: <c>ToTensor()</c> alone) instead of
+/// standardizing them with <see cref="Train.PixelMean"/> and <see cref="Train.PixelStd"/>.</param>
 public sealed record TrainOptions(int Epochs = 5, int Batch = 64, float Lr = 1e-3f, string? DataDir = null, int Seed = 0,
-                                  string? Save = null, string? Resume = null, string? Curve = "out/loss.svg", int? TrainLimit = null);
+                                  string? Save = null, string? Resume = null, string? Curve = "out/loss.svg", int? TrainLimit = null,
+                                  bool RawPixels = false);
 
 /// <summary>One finished epoch.</summary>
 public sealed record EpochResult(int Epoch, double TrainLoss, double TestAccuracy, TimeSpan Time, double SamplesPerSecond);
@@ -37,6 +40,14 @@ public sealed record EpochResult(int Epoch, double TrainLoss, double TestAccurac
 public static class Train
 {
     private const string Format = "functional-train-v1";
+
+    /// <summary>The mean pixel of Fashion-MNIST's 60,000 training images, each byte / 255 (0.28604, rounded as the
+    /// <c>transforms.Normalize((0.2860,), (0.3530,))</c> PyTorch users write). <c>train</c> feeds the network
+    /// <c>(pixel - PixelMean) / PixelStd</c> unless <see cref="TrainOptions.RawPixels"/> is set.</summary>
+    public const float PixelMean = 0.2860f;
+
+    /// <summary>The standard deviation of the same pixels (0.35302); see <see cref="PixelMean"/>.</summary>
+    public const float PixelStd = 0.3530f;
 
     /// <summary>The seed network with PyTorch's default initialisation from <paramref name="gen"/>.</summary>
     public static Sequential Network(Generator gen) => new(
@@ -64,8 +75,17 @@ public static class Train
             description = $"Fashion-MNIST's 10k test set from {dir}, split: {train.Count} to train, {test.Count} to evaluate";
         }
         if (o.TrainLimit is int n && n < train.Count) train = train.Slice(0, n);
+        if (!o.RawPixels)
+        {
+            (train, test) = (Standardized(train), Standardized(test));
+            description += string.Create(CultureInfo.InvariantCulture, $", pixels standardized ((x - {PixelMean:F4}) / {PixelStd:F4})");
+        }
         return (train, test, description);
     }
+
+    // (x - mean) / std elementwise in Float32: a subtraction, then a true division (not a multiplication by 1 / std),
+    // as transforms.Normalize computes it.
+    private static TensorDataset Standardized(TensorDataset d) => new((d.Inputs - PixelMean) / PixelStd, d.Targets);
 
     private static bool HasTrainingFiles(string dir) =>
         File.Exists(Path.Combine(dir, FashionMnist.TrainImagesFile)) || File.Exists(Path.Combine(dir, FashionMnist.TrainImagesFile + ".gz"));
@@ -178,6 +198,7 @@ public static class Train
         ["batch"] = o.Batch.ToString(CultureInfo.InvariantCulture),
         ["lr"] = o.Lr.ToString("R", CultureInfo.InvariantCulture),
         ["data"] = data,
+        ["pixels"] = o.RawPixels ? "raw" : "standardized",
     };
 
     private static void SaveCheckpoint(string path, Module model, Optimizer optimizer, int epochsDone, TrainOptions o, string data)

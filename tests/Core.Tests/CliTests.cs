@@ -126,6 +126,8 @@ public class TrainTests
             Train.Run(Quick(1, dir, save: ckpt), TextWriter.Null);
             var e = Assert.Throws<InvalidDataException>(() => Train.Run(Quick(2, dir, resume: ckpt) with { Lr = 0.01f }, TextWriter.Null));
             Assert.Contains("lr", e.Message);
+            e = Assert.Throws<InvalidDataException>(() => Train.Run(Quick(2, dir, resume: ckpt) with { RawPixels = true }, TextWriter.Null));
+            Assert.Contains("pixels 'standardized'", e.Message);
         });
     }
 
@@ -177,19 +179,37 @@ public class TrainTests
     }
 
     [Fact]
-    public void The_first_steps_follow_PyTorch_from_the_same_seed()
+    public void Five_epochs_on_the_default_data_reach_80_percent()
+    {
+        // Issue 4's bar for `train` as the README runs it (seed 0, the shipped 8,000/2,000 split). PyTorch's
+        // bench/torch_train.py with the same seed reaches 83.80% (standardized pixels) and 83.30% (raw), seeds 0-5
+        // average 83.98% and 82.96%.
+        InTempDir(dir =>
+        {
+            var o = new TrainOptions(Epochs: 5, DataDir: Data.FashionMnist.FindDataDirectory(), Curve: "");
+            var (_, epochs) = Train.Run(o, TextWriter.Null);
+            Assert.Equal(5, epochs.Count);
+            Assert.True(epochs[^1].TestAccuracy >= 0.80, $"accuracy after 5 epochs {epochs[^1].TestAccuracy:P2}");
+        });
+    }
+
+    [Theory]
+    [InlineData(true, 2.0932683467864992, 998)]
+    [InlineData(false, 1.7870431184768676, 1159)]
+    public void The_first_steps_follow_PyTorch_from_the_same_seed(bool rawPixels, double torchMeanLoss, int torchCorrect)
     {
         // Reference/torch_random.py: torch.manual_seed(0), the seed network, Adam(1e-3), batch 64 over the first 320
-        // shipped training images. The same seed gives the same initial weights and batch order (GeneratorTests), so
-        // only float rounding differs; PyTorch with two BLAS libraries differs from itself by 1e-7 here.
+        // shipped training images, with pixels in [0, 1] and standardized by Normalize((0.2860,), (0.3530,)). The same
+        // seed gives the same initial weights and batch order (GeneratorTests), so only float rounding differs; PyTorch
+        // with two BLAS libraries differs from itself by 1e-7 here. torchMeanLoss is the mean of its 5 step losses,
+        // torchCorrect its count of correct answers on the 2,000 evaluation images.
         InTempDir(dir =>
         {
             var o = new TrainOptions(Epochs: 1, Batch: 64, DataDir: Data.FashionMnist.FindDataDirectory(), Seed: 0,
-                                     Curve: Path.Combine(dir, "loss.svg"), TrainLimit: 320);
+                                     Curve: Path.Combine(dir, "loss.svg"), TrainLimit: 320, RawPixels: rawPixels);
             var (_, epochs) = Train.Run(o, TextWriter.Null);
-            const double torchMeanLoss = 2.0932683467864992;   // mean of the 5 step losses
             Assert.True(Math.Abs(epochs[0].TrainLoss - torchMeanLoss) < 1e-5, $"train loss {epochs[0].TrainLoss:R}, PyTorch {torchMeanLoss:R}");
-            Assert.InRange(epochs[0].TestAccuracy * 2000, 996, 1000);   // PyTorch: 998 of 2000 (±2 for argmax near-ties)
+            Assert.InRange(epochs[0].TestAccuracy * 2000, torchCorrect - 2, torchCorrect + 2);   // ±2 for argmax near-ties
         });
     }
 }
