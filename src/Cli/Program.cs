@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Functional.Cli;
 using Spectre.Console;
 
@@ -18,11 +17,7 @@ var seed = new Option<int>("--seed") { Description = "Seed for the initial weigh
 var save = new Option<string?>("--save") { Description = "Write a safetensors checkpoint here after every epoch" };
 var resume = new Option<string?>("--resume") { Description = "Continue from this checkpoint" };
 var curve = new Option<string>("--curve") { Description = "Where to write the loss curve (SVG); \"\" for none", DefaultValueFactory = _ => "out/loss.svg" };
-var rawPixels = new Option<bool>("--raw-pixels")
-{
-    Description = string.Create(CultureInfo.InvariantCulture,
-        $"Feed pixels in [0, 1] as PyTorch's quickstart does, instead of standardized ((x - {Train.PixelMean:F4}) / {Train.PixelStd:F4})"),
-};
+var rawPixels = new Option<bool>("--raw-pixels") { Description = $"Feed pixels in [0, 1] as PyTorch's quickstart does, instead of standardized ({Train.Standardization})" };
 var train = new Command("train", "Train the seed network 784-512-512-10 (ReLU, Adam, batch 64) on Fashion-MNIST")
 {
     epochs, batch, lr, data, seed, save, resume, curve, rawPixels,

@@ -49,6 +49,10 @@ public static class Train
     /// <summary>The standard deviation of the same pixels (0.35302); see <see cref="PixelMean"/>.</summary>
     public const float PixelStd = 0.3530f;
 
+    /// <summary>The standardization as text, <c>(x - 0.2860) / 0.3530</c>, for the log and the command's help.</summary>
+    public static string Standardization { get; } =
+        string.Create(CultureInfo.InvariantCulture, $"(x - {PixelMean:F4}) / {PixelStd:F4}");
+
     /// <summary>The seed network with PyTorch's default initialisation from <paramref name="gen"/>.</summary>
     public static Sequential Network(Generator gen) => new(
         new Linear(FashionMnist.Features, 512, gen: gen), new ReLU(),
@@ -78,7 +82,7 @@ public static class Train
         if (!o.RawPixels)
         {
             (train, test) = (Standardized(train), Standardized(test));
-            description += string.Create(CultureInfo.InvariantCulture, $", pixels standardized ((x - {PixelMean:F4}) / {PixelStd:F4})");
+            description += $", pixels standardized ({Standardization})";
         }
         return (train, test, description);
     }
