@@ -3,7 +3,7 @@ using Functional.Optim;
 namespace Functional.Tests;
 
 /// <summary>
-/// The Adam/AdamW update kernel (<c>src/Core/Optim/AdamStep.cs</c>) against float arithmetic done by the hardware, bit for
+/// The Adam/AdamW update kernel (<c>src/Core/Backends/Cpu/AdamStep.cs</c>) against float arithmetic done by the hardware, bit for
 /// bit. The reference is the op sequence PyTorch's single-tensor Adam runs (mul_, add_, addcmul_, sqrt, div, add_,
 /// addcdiv_; each result rounded to float), written out element by element in C# float. The kernel's fast vector path,
 /// its subnormal-safe path (vectors with tiny or subnormal values are computed in double and rounded as float would

@@ -62,7 +62,12 @@ public sealed class SupersededTensorException(string message) : AutogradExceptio
 public sealed class ShapeMismatchException(string message) : ArgumentException(message);
 
 /// <summary>Two tensors' dtypes differ where the op needs them equal, or the dtype does not support the op.</summary>
-public sealed class DTypeMismatchException(string message) : ArgumentException(message);
+public sealed class DTypeMismatchException(string message) : ArgumentException(message)
+{
+    /// <summary>The error for a floating-point-only op given an Int64 tensor.</summary>
+    internal static DTypeMismatchException NotForInt64(string op, Tensor x) =>
+        new($"{op} is not implemented for Int64 tensors ({x.Describe()}); it needs a floating dtype (Float32 or Float64). Convert with To(DType.Float32) first.");
+}
 
 /// <summary>Two tensors live on different devices.</summary>
 public sealed class DeviceMismatchException(string message) : ArgumentException(message);

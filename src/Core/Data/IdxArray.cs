@@ -71,19 +71,19 @@ public sealed class IdxArray
             {
                 var f = new float[n];
                 for (int i = 0; i < n; i++) f[i] = BinaryPrimitives.ReadSingleBigEndian(_data.AsSpan(4 * i));
-                return CpuKernels.Wrap(f, shape);
+                return Tensor.FromHost(f, shape);
             }
             case IdxElementType.Float64:
             {
                 var d = new double[n];
                 for (int i = 0; i < n; i++) d[i] = BinaryPrimitives.ReadDoubleBigEndian(_data.AsSpan(8 * i));
-                return CpuKernels.Wrap(d, shape);
+                return Tensor.FromHost(d, shape);
             }
             default:
             {
                 var l = new long[n];
                 for (int i = 0; i < n; i++) l[i] = IntegerAt(i);
-                return CpuKernels.Wrap(l, shape);
+                return Tensor.FromHost(l, shape);
             }
         }
     }
@@ -112,7 +112,7 @@ public sealed class IdxArray
                 for (int i = 0; i < n; i++) f[i] = IntegerAt(i) / divisor;
                 break;
         }
-        return CpuKernels.Wrap(f, (int[])_dims.Clone());
+        return Tensor.FromHost(f, (int[])_dims.Clone());
     }
 
     private long IntegerAt(int i) => ElementType switch

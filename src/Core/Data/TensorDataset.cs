@@ -27,7 +27,7 @@ public sealed class TensorDataset : IDataset
         Targets = Dense(targets);
     }
 
-    private static Tensor Dense(Tensor t) => t.IsContiguous ? t.Detach() : CpuKernels.Contiguous(t);
+    private static Tensor Dense(Tensor t) => t.IsContiguous ? t.Detach() : t.Backend.Contiguous(t);
 
     /// <summary>The inputs, first dimension = samples (a detached, contiguous alias of the tensor given).</summary>
     public Tensor Inputs { get; }
@@ -92,6 +92,6 @@ public sealed class TensorDataset : IDataset
             i += run;
         }
         int[] shape = keepBatchDim ? [indices.Length, .. dims.AsSpan(1)] : dims[1..];
-        return CpuKernels.Wrap(result, shape);
+        return Tensor.FromHost(result, shape);
     }
 }

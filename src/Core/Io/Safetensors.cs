@@ -310,7 +310,7 @@ public static class Safetensors
         var arr = new T[Shape.Product(shape)];
         bytes.CopyTo(MemoryMarshal.AsBytes(arr.AsSpan()));
         if (!BitConverter.IsLittleEndian) ReverseEndianness(MemoryMarshal.AsBytes(arr.AsSpan()), Marshal.SizeOf<T>());
-        return CpuKernels.Wrap(arr, shape);
+        return Tensor.FromHost(arr, shape);
     }
 
     private delegate void ReadExactly(Span<byte> destination);
@@ -332,7 +332,7 @@ public static class Safetensors
             read(bytes);
             if (!BitConverter.IsLittleEndian) ReverseEndianness(bytes, Marshal.SizeOf<T>());
         }
-        return CpuKernels.Wrap(arr, shape);
+        return Tensor.FromHost(arr, shape);
     }
 
     private static long CheckHeaderLength(string source, int got, ReadOnlySpan<byte> lenBytes, long fileLength)

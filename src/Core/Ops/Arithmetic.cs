@@ -16,6 +16,8 @@ public partial class Tensor
             else if (a.Rank == 0 && b.DType.IsFloatingPoint()) a = a.To(b.DType);
             else throw new DTypeMismatchException($"{op}: expected both tensors to have the same dtype, but got {a.Describe()} and {b.Describe()}. Convert one with To(DType).");
         }
+        if (a.Device != b.Device && b.Rank == 0) b = b.To(a.Device);         // a 0-d operand follows the other, as PyTorch's CPU scalars do
+        else if (a.Device != b.Device && a.Rank == 0) a = a.To(b.Device);
         if (a.Device != b.Device)
             throw new DeviceMismatchException($"{op}: expected all tensors to be on the same device, but found {a.Device} and {b.Device} ({a.Describe()}, {b.Describe()}).");
         return BroadcastShapes(a, b, op);
@@ -41,7 +43,7 @@ public partial class Tensor
     {
         Tensor a = this, b = other;
         var shape = PrepareBinary(ref a, ref b, "Add");
-        return Graph.Record(CpuKernels.Binary(a, b, BinaryOp.Add, shape), "AddBackward0", [a, b], static (g, _) => [g, g]);
+        return Graph.Record(a.Backend.Binary(a, b, BinaryOp.Add, shape), "AddBackward0", [a, b], static (g, _) => [g, g]);
     }
 
     /// <summary>Elementwise difference with broadcasting (<c>a - b</c>).</summary>
@@ -49,7 +51,7 @@ public partial class Tensor
     {
         Tensor a = this, b = other;
         var shape = PrepareBinary(ref a, ref b, "Sub");
-        return Graph.Record(CpuKernels.Binary(a, b, BinaryOp.Sub, shape), "SubBackward0", [a, b], static (g, s) => [g, s.NeedsGrad(1) ? -g : null]);
+        return Graph.Record(a.Backend.Binary(a, b, BinaryOp.Sub, shape), "SubBackward0", [a, b], static (g, s) => [g, s.NeedsGrad(1) ? -g : null]);
     }
 
     /// <summary>Elementwise product with broadcasting (<c>a * b</c>).</summary>
@@ -57,7 +59,7 @@ public partial class Tensor
     {
         Tensor a = this, b = other;
         var shape = PrepareBinary(ref a, ref b, "Mul");
-        return Graph.Record(CpuKernels.Binary(a, b, BinaryOp.Mul, shape), "MulBackward0", [a, b],
+        return Graph.Record(a.Backend.Binary(a, b, BinaryOp.Mul, shape), "MulBackward0", [a, b],
             static (g, s) => [s.NeedsGrad(0) ? g * s[0] : null, s.NeedsGrad(1) ? g * s[1] : null],
             save: [a.RequiresGrad ? b : null, b.RequiresGrad ? a : null]);
     }
@@ -67,20 +69,20 @@ public partial class Tensor
     {
         Tensor a = this, b = other;
         var shape = PrepareBinary(ref a, ref b, "Div");
-        return Graph.Record(CpuKernels.Binary(a, b, BinaryOp.Div, shape), "DivBackward0", [a, b],
+        return Graph.Record(a.Backend.Binary(a, b, BinaryOp.Div, shape), "DivBackward0", [a, b],
             static (g, s) => [s.NeedsGrad(0) ? g / s[0] : null, s.NeedsGrad(1) ? -g * s[1] / (s[0] * s[0]) : null],
             save: [b, b.RequiresGrad ? a : null]);
     }
 
     /// <summary>Elementwise negation (<c>-a</c>).</summary>
-    public Tensor Neg() => Graph.Record(CpuKernels.Unary(this, UnaryOp.Neg), "NegBackward0", [this], static (g, _) => [-g]);
+    public Tensor Neg() => Graph.Record(Backend.Unary(this, UnaryOp.Neg), "NegBackward0", [this], static (g, _) => [-g]);
 
     /// <summary>Elementwise power with a scalar exponent (<c>a ** p</c>).</summary>
     public Tensor Pow(float exponent,
         [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
     {
         double p = exponent;
-        return Graph.RecordAt(new CallSite(callerFile, callerLine, callerMember), CpuKernels.Scalar(this, p, BinaryOp.Pow, scalarFirst: false), "PowBackward0", [this],
+        return Graph.RecordAt(new CallSite(callerFile, callerLine, callerMember), Backend.Scalar(this, p, BinaryOp.Pow, scalarFirst: false), "PowBackward0", [this],
             static (g, s) => [s.Scalar == 0 ? ZerosLike(s[0]) : g * (s[0].Pow((float)(s.Scalar - 1)) * (float)s.Scalar)], save: [this], scalar: p);
     }
 
@@ -91,14 +93,14 @@ public partial class Tensor
     {
         Tensor a = this, b = exponent;
         var shape = PrepareBinary(ref a, ref b, "Pow");
-        return Graph.RecordAt(new CallSite(callerFile, callerLine, callerMember), CpuKernels.Binary(a, b, BinaryOp.Pow, shape), "PowBackward1", [a, b], static (g, s) =>
+        return Graph.RecordAt(new CallSite(callerFile, callerLine, callerMember), a.Backend.Binary(a, b, BinaryOp.Pow, shape), "PowBackward1", [a, b], static (g, s) =>
         {
             Tensor x = s[0], e = s[1];
             Tensor? gx = s.NeedsGrad(0) ? g * e * x.Pow(e - 1f) : null;
             Tensor? ge = null;
             if (s.NeedsGrad(1))
             {
-                var zeroBase = CpuKernels.Binary(CpuKernels.Compare(x, 0, CompareOp.Eq), CpuKernels.Compare(e, 0, CompareOp.Ge), BinaryOp.Mul, s.Output._shape);
+                var zeroBase = x.Backend.Binary(x.Backend.Compare(x, 0, CompareOp.Eq), e.Backend.Compare(e, 0, CompareOp.Ge), BinaryOp.Mul, s.Output._shape);
                 ge = (g * s.Output * x.Log()).MaskedFill(zeroBase, 0f);
             }
             return [gx, ge];
@@ -107,23 +109,23 @@ public partial class Tensor
 
     /// <summary>Elementwise reciprocal (<c>1 / a</c>).</summary>
     public Tensor Reciprocal() =>
-        Graph.Record(CpuKernels.Scalar(this, 1, BinaryOp.Div, scalarFirst: true), "ReciprocalBackward0", [this],
+        Graph.Record(Backend.Scalar(this, 1, BinaryOp.Div, scalarFirst: true), "ReciprocalBackward0", [this],
             static (g, s) => [-g * s.Output * s.Output], saveOutput: true);
 
     private Tensor AddScalar(double s) =>
-        Graph.Record(CpuKernels.Scalar(this, s, BinaryOp.Add, false), "AddBackward0", [this], static (g, _) => [g]);
+        Graph.Record(Backend.Scalar(this, s, BinaryOp.Add, false), "AddBackward0", [this], static (g, _) => [g]);
 
     private Tensor SubScalar(double s) =>
-        Graph.Record(CpuKernels.Scalar(this, s, BinaryOp.Sub, false), "SubBackward0", [this], static (g, _) => [g]);
+        Graph.Record(Backend.Scalar(this, s, BinaryOp.Sub, false), "SubBackward0", [this], static (g, _) => [g]);
 
     private Tensor RsubScalar(double s) =>
-        Graph.Record(CpuKernels.Scalar(this, s, BinaryOp.Sub, true), "RsubBackward1", [this], static (g, _) => [-g]);
+        Graph.Record(Backend.Scalar(this, s, BinaryOp.Sub, true), "RsubBackward1", [this], static (g, _) => [-g]);
 
     private Tensor MulScalar(double s) =>
-        Graph.Record(CpuKernels.Scalar(this, s, BinaryOp.Mul, false), "MulBackward0", [this], static (g, v) => [g * (float)v.Scalar], scalar: s);
+        Graph.Record(Backend.Scalar(this, s, BinaryOp.Mul, false), "MulBackward0", [this], static (g, v) => [g * (float)v.Scalar], scalar: s);
 
     private Tensor DivScalar(double s) =>
-        Graph.Record(CpuKernels.Scalar(this, s, BinaryOp.Div, false), "DivBackward0", [this], static (g, v) => [g / (float)v.Scalar], scalar: s);
+        Graph.Record(Backend.Scalar(this, s, BinaryOp.Div, false), "DivBackward0", [this], static (g, v) => [g / (float)v.Scalar], scalar: s);
 
     /// <summary>Elementwise sum.</summary>
     public static Tensor operator +(Tensor a, Tensor b) => a.Add(b);

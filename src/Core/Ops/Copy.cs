@@ -5,7 +5,7 @@ namespace Functional;
 public partial class Tensor
 {
     /// <summary>A copy with its own storage that stays in the graph (<c>t.clone()</c>); the gradient passes through.</summary>
-    public Tensor Clone() => Graph.Record(CpuKernels.Contiguous(this), "CloneBackward0", [this], static (g, _) => [g]);
+    public Tensor Clone() => Graph.Record(Backend.Contiguous(this), "CloneBackward0", [this], static (g, _) => [g]);
 
     /// <summary>This tensor if its elements are dense row-major, else a contiguous copy (<c>t.contiguous()</c>).</summary>
     public Tensor Contiguous() => _isContiguous ? this : Clone();
@@ -18,7 +18,7 @@ public partial class Tensor
         var from = DType;
         if (RequiresGrad && !dtype.IsFloatingPoint() && GradMode.IsEnabled)
             throw new DTypeMismatchException($"To({dtype}): a tensor that requires grad cannot become Int64 in a recorded op ({Describe()}); Detach() it first.");
-        return Graph.Record(CpuKernels.Convert(this, dtype), "ToCopyBackward0", [this], (g, _) => [g.To(from)]);
+        return Graph.Record(Backend.Convert(this, dtype), "ToCopyBackward0", [this], (g, _) => [g.To(from)]);
     }
 
     /// <summary>This tensor on <paramref name="device"/> (<c>t.to(device)</c>): the same handle when it is already there,
@@ -27,7 +27,16 @@ public partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(device);
         if (device == Device) return this;
-        throw new NotSupportedException($"Device {device} is not available in this build (Device.CudaAvailable is false).");
+        var target = Backends.For(device);
+        var from = Device;
+        int[] shape = (int[])_shape.Clone();
+        var copy = DType switch
+        {
+            DType.Float32 => target.FromHost(Backend.ToHost<float>(this), shape),
+            DType.Float64 => target.FromHost(Backend.ToHost<double>(this), shape),
+            _ => target.FromHost(Backend.ToHost<long>(this), shape),
+        };
+        return Graph.Record(copy, "ToCopyBackward0", [this], (g, _) => [g.To(from)]);
     }
 
     /// <summary>This tensor on the CPU (<c>t.cpu()</c>).</summary>
@@ -42,12 +51,14 @@ public partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(src);
         int d = Shape.NormalizeDim(dim, Rank);
-        var result = CpuKernels.Contiguous(this);
+        if (src.Device != Device)
+            throw new DeviceMismatchException($"SliceScatter: expected all tensors to be on the same device, but found {Device} and {src.Device} ({Describe()}, src {src.Describe()}).");
+        var result = Backend.Contiguous(this);
         Tensor target;
         using (GradMode.Set(false)) target = result.Slice(d, start, end);
         if (!src._shape.AsSpan().SequenceEqual(target._shape))
             throw new ShapeMismatchException($"SliceScatter: src {src.Describe()} must have the shape {Shape.Format(target._shape)} of the slice [{start}, {end}) of dimension {d} of {Describe()}.");
-        CpuKernels.CopyInto(target, src);
+        target.Backend.CopyInto(target, src);
         int s0 = start, e0 = end;
         return Graph.Record(result, "SliceScatterBackward0", [this, src], (g, s) =>
             [s.NeedsGrad(0) ? g.SliceScatter(ZerosLike(target), d, s0, e0) : null,

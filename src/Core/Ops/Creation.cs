@@ -35,25 +35,18 @@ public partial class Tensor
 
     private static Tensor FromArray<T>(T[] data, int[]? shape, bool requiresGrad, Device? device) where T : unmanaged
     {
-        CheckDevice(device);
         shape = shape is null ? [data.Length] : (int[])shape.Clone();
         _ = new Shape(shape);
         if (Shape.Product(shape) != data.Length)
             throw new ShapeMismatchException($"shape {Shape.Format(shape)} is invalid for input of size {data.Length}.");
-        return FromStorage(new Storage<T>(data), shape, requiresGrad);
-    }
-
-    private static void CheckDevice(Device? device)
-    {
-        if (device is not null && device.Type != DeviceType.Cpu)
-            throw new NotSupportedException($"Device {device} is not available in this build (Device.CudaAvailable is false); use Device.Cpu.");
+        return FromHost(data, shape, device, requiresGrad);
     }
 
     /// <summary>A 0-d Float32 tensor (<c>torch.tensor(value)</c>).</summary>
-    public static Tensor Scalar(float value, bool requiresGrad = false) => FromStorage(new Storage<float>([value]), [], requiresGrad);
+    public static Tensor Scalar(float value, bool requiresGrad = false) => FromHost(new[] { value }, [], null, requiresGrad);
 
     /// <summary>A 0-d Float64 tensor.</summary>
-    public static Tensor Scalar(double value, bool requiresGrad = false) => FromStorage(new Storage<double>([value]), [], requiresGrad);
+    public static Tensor Scalar(double value, bool requiresGrad = false) => FromHost(new[] { value }, [], null, requiresGrad);
 
     /// <summary>A 0-d Float32 tensor, so that <c>z[0] = 100f</c> and <c>x * (Tensor)2f</c> work.</summary>
     public static implicit operator Tensor(float value) => Scalar(value);
@@ -62,22 +55,22 @@ public partial class Tensor
     public static Tensor Zeros(params int[] shape) => Full(shape, 0f);
 
     /// <summary>A tensor of zeros of the given dtype.</summary>
-    public static Tensor Zeros(int[] shape, DType dtype) => CpuKernels.Full(new Shape(shape).Dims, dtype, 0);
+    public static Tensor Zeros(int[] shape, DType dtype) => Backends.Default.Full(new Shape(shape).Dims, dtype, 0);
 
     /// <summary>A Float32 tensor of ones (<c>torch.ones</c>).</summary>
     public static Tensor Ones(params int[] shape) => Full(shape, 1f);
 
     /// <summary>A tensor of ones of the given dtype.</summary>
-    public static Tensor Ones(int[] shape, DType dtype) => CpuKernels.Full(new Shape(shape).Dims, dtype, 1);
+    public static Tensor Ones(int[] shape, DType dtype) => Backends.Default.Full(new Shape(shape).Dims, dtype, 1);
 
     /// <summary>A Float32 tensor filled with <paramref name="value"/> (<c>torch.full</c>).</summary>
-    public static Tensor Full(int[] shape, float value) => CpuKernels.Full(new Shape(shape).Dims, DType.Float32, value);
+    public static Tensor Full(int[] shape, float value) => Backends.Default.Full(new Shape(shape).Dims, DType.Float32, value);
 
     /// <summary>A tensor of <paramref name="like"/>'s shape and dtype filled with zeros (<c>torch.zeros_like</c>).</summary>
-    public static Tensor ZerosLike(Tensor like) => CpuKernels.Full(like._shape, like.DType, 0);
+    public static Tensor ZerosLike(Tensor like) => like.Backend.Full(like._shape, like.DType, 0);
 
     /// <summary>A tensor of <paramref name="like"/>'s shape and dtype filled with ones (<c>torch.ones_like</c>).</summary>
-    public static Tensor OnesLike(Tensor like) => CpuKernels.Full(like._shape, like.DType, 1);
+    public static Tensor OnesLike(Tensor like) => like.Backend.Full(like._shape, like.DType, 1);
 
     /// <summary>Standard normal Float32 samples (<c>torch.randn</c>) from <paramref name="gen"/> (PyTorch's default seed if null).</summary>
     public static Tensor Randn(int[] shape, Generator? gen = null) => Random(shape, gen ?? Generator.Default, normal: true);
@@ -99,7 +92,7 @@ public partial class Tensor
                 for (int i = 0; i < d.Length; i++) data[i] = (float)d[i];
             }
         }
-        return FromStorage(new Storage<float>(data), dims);
+        return FromHost(data, dims);
     }
 
     /// <summary>A random permutation of 0..n-1 as an Int64 tensor (<c>torch.randperm(n)</c>; with the same seed, the same
@@ -112,7 +105,7 @@ public partial class Tensor
         lock (gen) p = gen.Permutation(n);
         var data = new long[n];
         for (int i = 0; i < n; i++) data[i] = p[i];
-        return FromStorage(new Storage<long>(data), [n]);
+        return FromHost(data, [n]);
     }
 
     /// <summary>The Int64 tensor [0, 1, ..., n-1] (<c>torch.arange(n)</c>).</summary>
@@ -121,6 +114,6 @@ public partial class Tensor
         if (n < 0) throw new ArgumentOutOfRangeException(nameof(n), "Arange needs n >= 0.");
         var data = new long[n];
         for (int i = 0; i < n; i++) data[i] = i;
-        return FromStorage(new Storage<long>(data), [n]);
+        return FromHost(data, [n]);
     }
 }

@@ -24,47 +24,47 @@ public partial class Tensor
     /// <summary>Fills with zeros in place (<c>t.zero_()</c>). Returns the handle to use from now on.</summary>
     public Tensor Zero_(
         [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
-        InPlace("Zero_", Site(callerFile, callerLine, callerMember), "ZeroBackward0", CpuKernels.Full(_shape, DType, 0), [this], static (g, _) => [ZerosLike(g)]);
+        InPlace("Zero_", Site(callerFile, callerLine, callerMember), "ZeroBackward0", Backend.Full(_shape, DType, 0), [this], static (g, _) => [ZerosLike(g)]);
 
     /// <summary>Fills with <paramref name="value"/> in place (<c>t.fill_(v)</c>). Returns the handle to use from now on.</summary>
     public Tensor Fill_(float value,
         [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
-        InPlace("Fill_", Site(callerFile, callerLine, callerMember), "FillBackward2", CpuKernels.Full(_shape, DType, value), [this], static (g, _) => [ZerosLike(g)]);
+        InPlace("Fill_", Site(callerFile, callerLine, callerMember), "FillBackward2", Backend.Full(_shape, DType, value), [this], static (g, _) => [ZerosLike(g)]);
 
     /// <summary>Adds <paramref name="alpha"/> * <paramref name="other"/> in place (<c>t.add_(other, alpha=alpha)</c>).</summary>
     public Tensor Add_(Tensor other, float alpha = 1,
         [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
     {
         var o = Operand(other, "Add_");
-        var value = alpha == 1 ? CpuKernels.Binary(this, o, BinaryOp.Add, _shape) : CpuKernels.Binary(this, CpuKernels.Scalar(o, alpha, BinaryOp.Mul, false), BinaryOp.Add, _shape);
+        var value = alpha == 1 ? Backend.Binary(this, o, BinaryOp.Add, _shape) : Backend.Binary(this, o.Backend.Scalar(o, alpha, BinaryOp.Mul, false), BinaryOp.Add, _shape);
         return InPlace("Add_", Site(callerFile, callerLine, callerMember), "AddBackward0", value, [this, o], (g, s) => [g, s.NeedsGrad(1) ? (alpha == 1 ? g : g * alpha) : null]);
     }
 
     /// <summary>Adds a scalar in place (<c>t.add_(s)</c>).</summary>
     public Tensor Add_(float value,
         [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
-        InPlace("Add_", Site(callerFile, callerLine, callerMember), "AddBackward0", CpuKernels.Scalar(this, value, BinaryOp.Add, false), [this], static (g, _) => [g]);
+        InPlace("Add_", Site(callerFile, callerLine, callerMember), "AddBackward0", Backend.Scalar(this, value, BinaryOp.Add, false), [this], static (g, _) => [g]);
 
     /// <summary>Subtracts <paramref name="alpha"/> * <paramref name="other"/> in place (<c>t.sub_(other, alpha=alpha)</c>).</summary>
     public Tensor Sub_(Tensor other, float alpha = 1,
         [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
     {
         var o = Operand(other, "Sub_");
-        var value = CpuKernels.Binary(this, alpha == 1 ? o : CpuKernels.Scalar(o, alpha, BinaryOp.Mul, false), BinaryOp.Sub, _shape);
+        var value = Backend.Binary(this, alpha == 1 ? o : o.Backend.Scalar(o, alpha, BinaryOp.Mul, false), BinaryOp.Sub, _shape);
         return InPlace("Sub_", Site(callerFile, callerLine, callerMember), "SubBackward0", value, [this, o], (g, s) => [g, s.NeedsGrad(1) ? g * -alpha : null]);
     }
 
     /// <summary>Subtracts a scalar in place (<c>t.sub_(s)</c>).</summary>
     public Tensor Sub_(float value,
         [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
-        InPlace("Sub_", Site(callerFile, callerLine, callerMember), "SubBackward0", CpuKernels.Scalar(this, value, BinaryOp.Sub, false), [this], static (g, _) => [g]);
+        InPlace("Sub_", Site(callerFile, callerLine, callerMember), "SubBackward0", Backend.Scalar(this, value, BinaryOp.Sub, false), [this], static (g, _) => [g]);
 
     /// <summary>Multiplies by <paramref name="other"/> in place (<c>t.mul_(other)</c>).</summary>
     public Tensor Mul_(Tensor other,
         [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
     {
         var o = Operand(other, "Mul_");
-        return InPlace("Mul_", Site(callerFile, callerLine, callerMember), "MulBackward0", CpuKernels.Binary(this, o, BinaryOp.Mul, _shape), [this, o],
+        return InPlace("Mul_", Site(callerFile, callerLine, callerMember), "MulBackward0", Backend.Binary(this, o, BinaryOp.Mul, _shape), [this, o],
             static (g, s) => [s.NeedsGrad(0) ? g * s[0] : null, s.NeedsGrad(1) ? g * s[1] : null],
             save: [o, this]);
     }
@@ -72,14 +72,14 @@ public partial class Tensor
     /// <summary>Multiplies by a scalar in place (<c>t.mul_(s)</c>).</summary>
     public Tensor Mul_(float value,
         [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
-        InPlace("Mul_", Site(callerFile, callerLine, callerMember), "MulBackward0", CpuKernels.Scalar(this, value, BinaryOp.Mul, false), [this], static (g, s) => [g * (float)s.Scalar], scalar: value);
+        InPlace("Mul_", Site(callerFile, callerLine, callerMember), "MulBackward0", Backend.Scalar(this, value, BinaryOp.Mul, false), [this], static (g, s) => [g * (float)s.Scalar], scalar: value);
 
     /// <summary>Divides by <paramref name="other"/> in place (<c>t.div_(other)</c>).</summary>
     public Tensor Div_(Tensor other,
         [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
     {
         var o = Operand(other, "Div_");
-        return InPlace("Div_", Site(callerFile, callerLine, callerMember), "DivBackward0", CpuKernels.Binary(this, o, BinaryOp.Div, _shape), [this, o],
+        return InPlace("Div_", Site(callerFile, callerLine, callerMember), "DivBackward0", Backend.Binary(this, o, BinaryOp.Div, _shape), [this, o],
             static (g, s) => [s.NeedsGrad(0) ? g / s[0] : null, s.NeedsGrad(1) ? -g * s[1] / (s[0] * s[0]) : null],
             save: [o, this]);
     }
@@ -87,7 +87,7 @@ public partial class Tensor
     /// <summary>Divides by a scalar in place (<c>t.div_(s)</c>).</summary>
     public Tensor Div_(float value,
         [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
-        InPlace("Div_", Site(callerFile, callerLine, callerMember), "DivBackward0", CpuKernels.Scalar(this, value, BinaryOp.Div, false), [this], static (g, s) => [g / (float)s.Scalar], scalar: value);
+        InPlace("Div_", Site(callerFile, callerLine, callerMember), "DivBackward0", Backend.Scalar(this, value, BinaryOp.Div, false), [this], static (g, s) => [g / (float)s.Scalar], scalar: value);
 
     /// <summary>Copies <paramref name="src"/> (broadcast, converted to this dtype) into this tensor (<c>t.copy_(src)</c>).</summary>
     public Tensor Copy_(Tensor src,
@@ -97,13 +97,13 @@ public partial class Tensor
     /// <summary>Applies ReLU in place (<c>t.relu_()</c>).</summary>
     public Tensor Relu_(
         [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
-        InPlace("Relu_", Site(callerFile, callerLine, callerMember), "ReluBackward0", CpuKernels.Unary(this, UnaryOp.Relu), [this],
-            static (g, s) => [g * CpuKernels.Compare(s.Output, 0, CompareOp.Gt)], saveOutput: true);
+        InPlace("Relu_", Site(callerFile, callerLine, callerMember), "ReluBackward0", Backend.Unary(this, UnaryOp.Relu), [this],
+            static (g, s) => [g * s.Output.Backend.Compare(s.Output, 0, CompareOp.Gt)], saveOutput: true);
 
     /// <summary>Applies the sigmoid in place (<c>t.sigmoid_()</c>).</summary>
     public Tensor Sigmoid_(
         [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
-        InPlace("Sigmoid_", Site(callerFile, callerLine, callerMember), "SigmoidBackward0", CpuKernels.Unary(this, UnaryOp.Sigmoid), [this],
+        InPlace("Sigmoid_", Site(callerFile, callerLine, callerMember), "SigmoidBackward0", Backend.Unary(this, UnaryOp.Sigmoid), [this],
             static (g, s) => [g * (s.Output * (1f - s.Output))], saveOutput: true);
 
     internal Tensor CopyInPlaceCore(Tensor src, string op, bool allowRebase = false, CallSite site = default)
@@ -120,8 +120,9 @@ public partial class Tensor
                 $"{op} into {Describe()} with {src.Describe()} would record a node and give the receiver a new history, which an indexer " +
                 "cannot return. Use Copy_ on the tensor and keep the handle it returns, or build the value out of place with SliceScatter.");
         }
-        var value = CpuKernels.Empty(DType, (int[])_shape.Clone());
-        CpuKernels.CopyInto(value, src);
+        if (src.Device != Device) src = src.To(Device);   // copy_ moves between devices (recorded as ToCopyBackward0)
+        var value = Backend.Full((int[])_shape.Clone(), DType, 0);
+        value.Backend.CopyInto(value, src);
         return InPlace(op, site, "CopyBackwards", value, [this, src], static (g, s) => [s.NeedsGrad(0) ? ZerosLike(g) : null, g]);
     }
 
@@ -134,7 +135,13 @@ public partial class Tensor
                 $"{op}: output with shape {Shape.Format(_shape)} doesn't match the broadcast shape {Shape.Format(Shape.TryBroadcast(_shape, other._shape) ?? other._shape)}; " +
                 $"the operand {other.Describe()} must broadcast to the receiver {Describe()}.");
         if (!DType.IsFloatingPoint())
-            throw CpuKernels.NotForInt64(op, this);
+            throw DTypeMismatchException.NotForInt64(op, this);
+        if (other.Device != Device)
+        {
+            if (other.Rank != 0)
+                throw new DeviceMismatchException($"{op}: expected all tensors to be on the same device, but found {Device} and {other.Device} (receiver {Describe()}, operand {other.Describe()}).");
+            other = other.To(Device);   // a 0-d operand follows the receiver, as PyTorch's CPU scalars do
+        }
         return other.DType == DType ? other : other.To(DType);
     }
 
@@ -219,7 +226,7 @@ public partial class Tensor
                     if (ReferenceEquals(save[i], this)) save[i] = Clone();   // the old value, before the write
             output = Graph.Attach(this, nodeName, inputs, rule, save, saveOutput: false, scalar, rebase: _meta, site: site);
         }
-        CpuKernels.CopyInto(this, newValue);
+        Backend.CopyInto(this, newValue);
         MarkWritten(op, site);
         if (output is null) return this;
         _version.BumpRebase();

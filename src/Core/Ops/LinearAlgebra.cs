@@ -17,6 +17,8 @@ public partial class Tensor
         Tensor a = this, b = other;
         if (a.DType != b.DType)
             throw new DTypeMismatchException($"MatMul: expected both tensors to have the same dtype, but got {a.Describe()} and {b.Describe()}.");
+        if (a.Device != b.Device)
+            throw new DeviceMismatchException($"MatMul: expected all tensors to be on the same device, but found {a.Device} and {b.Device} ({a.Describe()}, {b.Describe()}).");
         if (a.Rank == 0 || b.Rank == 0)
             throw new ShapeMismatchException($"both arguments to matmul need to be at least 1D, but they are {a.Rank}D and {b.Rank}D ({a.Describe()}, {b.Describe()}).");
         int ka = a._shape[^1], kb = b.Rank == 1 ? b._shape[0] : b._shape[^2];
@@ -27,15 +29,15 @@ public partial class Tensor
 
         if (a.Rank == 1 && b.Rank == 1)
         {
-            var r = CpuKernels.MatMul(a.Unsqueeze0(), b.Unsqueeze1(), [1, 1]);
-            return Graph.RecordAt(new CallSite(callerFile, callerLine, callerMember), CpuKernels.Wrap0(r, []), "DotBackward0", [a, b],
+            var r = a.Backend.MatMul(a.Unsqueeze0(), b.Unsqueeze1(), [1, 1]);
+            return Graph.RecordAt(new CallSite(callerFile, callerLine, callerMember), r.AsShape([]), "DotBackward0", [a, b],
                 static (g, s) => [s.NeedsGrad(0) ? g * s[1] : null, s.NeedsGrad(1) ? g * s[0] : null],
                 save: [b.RequiresGrad ? a : null, a.RequiresGrad ? b : null]);
         }
         if (a.Rank == 2 && b.Rank == 1)
         {
-            var r = CpuKernels.MatMul(a, b.Unsqueeze1(), [a._shape[0], 1]);
-            return Graph.RecordAt(new CallSite(callerFile, callerLine, callerMember), CpuKernels.Wrap0(r, [a._shape[0]]), "MvBackward0", [a, b],
+            var r = a.Backend.MatMul(a, b.Unsqueeze1(), [a._shape[0], 1]);
+            return Graph.RecordAt(new CallSite(callerFile, callerLine, callerMember), r.AsShape([a._shape[0]]), "MvBackward0", [a, b],
                 static (g, s) => [s.NeedsGrad(0) ? g.Unsqueeze(1) * s[1] : null, s.NeedsGrad(1) ? s[0].T.MatMul(g) : null],
                 save: [b.RequiresGrad ? a : null, a.RequiresGrad ? b : null]);
         }
@@ -46,7 +48,7 @@ public partial class Tensor
             ?? throw new ShapeMismatchException($"matmul: batch dimensions do not broadcast: {a.Describe()} @ {b.Describe()}.");
         int[] outShape = [.. batch, a._shape[^2], b._shape[^1]];
         string name = a.Rank == 2 && b.Rank == 2 ? "MmBackward0" : "BmmBackward0";
-        return Graph.RecordAt(new CallSite(callerFile, callerLine, callerMember), CpuKernels.MatMul(a, b, outShape), name, [a, b],
+        return Graph.RecordAt(new CallSite(callerFile, callerLine, callerMember), a.Backend.MatMul(a, b, outShape), name, [a, b],
             static (g, s) => [s.NeedsGrad(0) ? g.MatMul(s[1].Transpose(-1, -2)) : null,
                               s.NeedsGrad(1) ? s[0].Transpose(-1, -2).MatMul(g) : null],
             save: [b.RequiresGrad ? a : null, a.RequiresGrad ? b : null]);
@@ -80,10 +82,12 @@ public partial class Tensor
         }
         if (input.DType != weight.DType || bias.DType != weight.DType)
             throw new DTypeMismatchException($"Linear: dtypes differ: input {input.Describe()}, weight {weight.Describe()}, bias {bias.Describe()}.");
+        if (input.Device != weight.Device || bias.Device != weight.Device)
+            throw new DeviceMismatchException($"Linear: expected all tensors to be on the same device, but found input on {input.Device}, weight on {weight.Device}, bias on {bias.Device}.");
         var wt = new Tensor(weight._storage, weight._offset, [weight._shape[1], weight._shape[0]], [weight._strides[1], weight._strides[0]], weight._version);
         var outShape = new[] { input._shape[0], weight._shape[0] };
-        var result = CpuKernels.MatMul(input, wt, outShape);
-        CpuKernels.AddRowsInPlace(result, bias);   // PyTorch's addmm adds the bias into the product's buffer too
+        var result = input.Backend.MatMul(input, wt, outShape);
+        result.Backend.AddRowsInPlace(result, bias);   // PyTorch's addmm adds the bias into the product's buffer too
         return Graph.RecordAt(new CallSite(callerFile, callerLine, callerMember), result, "AddmmBackward0", [input, weight, bias], static (g, s) =>
             [s.NeedsGrad(0) ? g.MatMul(s[1]) : null,
              s.NeedsGrad(1) ? g.T.MatMul(s[0]) : null,

@@ -32,8 +32,8 @@ public partial class Tensor
             picked += FlatElement(at).ItemDouble();
             weightData[at] = -1.0 / n;
         }
-        var weights = CpuKernels.Convert(CpuKernels.Wrap(weightData, (int[])_shape.Clone()), DType);
-        var loss = CpuKernels.Full([], DType, -picked / n);
+        var weights = FromHost(weightData, (int[])_shape.Clone(), Device).To(DType);
+        var loss = Backend.Full([], DType, -picked / n);
         return Graph.Record(loss, "NllLossBackward0", [this], (g, _) => [weights * g]);
     }
 
@@ -57,10 +57,10 @@ public partial class Tensor
                 "reshape one of them so that the shapes are equal.");
         Tensor a = this, b = target;
         PrepareBinary(ref a, ref b, "MseLoss");
-        var diff = CpuKernels.Binary(a, b, BinaryOp.Sub, _shape);
-        var squares = CpuKernels.Binary(diff, diff, BinaryOp.Mul, _shape);
+        var diff = a.Backend.Binary(a, b, BinaryOp.Sub, _shape);
+        var squares = diff.Backend.Binary(diff, diff, BinaryOp.Mul, _shape);
         double n = NumElements;
-        var loss = CpuKernels.Scalar(CpuKernels.ReduceAll(squares, ReduceOp.Sum), n, BinaryOp.Div, false);
+        var loss = Backend.Scalar(Backend.ReduceAll(squares, ReduceOp.Sum), n, BinaryOp.Div, false);
         return Graph.Record(loss, "MseLossBackward0", [a, b], (g, s) =>
         {
             var gi = (s[0] - s[1]) * (g * Scalar(2.0 / n));   // a 0-d Float64 constant takes the gradient's dtype

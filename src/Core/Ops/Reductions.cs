@@ -9,7 +9,7 @@ public partial class Tensor
     public Tensor Sum()
     {
         var inShape = _shape;
-        return Graph.Record(CpuKernels.ReduceAll(this, ReduceOp.Sum), "SumBackward0", [this], (g, _) => [g.Expand(inShape)]);
+        return Graph.Record(Backend.ReduceAll(this, ReduceOp.Sum), "SumBackward0", [this], (g, _) => [g.Expand(inShape)]);
     }
 
     /// <summary>The sum over dimension <paramref name="dim"/> (<c>t.sum(dim, keepdim)</c>).</summary>
@@ -17,8 +17,8 @@ public partial class Tensor
     {
         int d = Shape.NormalizeDim(dim, Rank);
         var inShape = _shape;
-        var kept = Rank == 0 ? CpuKernels.Contiguous(this) : CpuKernels.ReduceDim(this, d, ReduceOp.Sum);
-        var result = keepDim || Rank == 0 ? kept : CpuKernels.Wrap0(kept, _shape.Where((_, i) => i != d).ToArray());
+        var kept = Rank == 0 ? Backend.Contiguous(this) : Backend.ReduceDim(this, d, ReduceOp.Sum);
+        var result = keepDim || Rank == 0 ? kept : kept.AsShape(_shape.Where((_, i) => i != d).ToArray());
         return Graph.Record(result, "SumBackward1", [this],
             (g, _) => [(keepDim || inShape.Length == 0 ? g : g.Unsqueeze(d)).Expand(inShape)]);
     }
@@ -28,8 +28,8 @@ public partial class Tensor
     {
         var inShape = _shape;
         float n = NumElements;
-        var sum = CpuKernels.ReduceAll(this, ReduceOp.Sum);
-        return Graph.Record(CpuKernels.Scalar(sum, n, BinaryOp.Div, false), "MeanBackward0", [this], (g, _) => [g.Expand(inShape) / n]);
+        var sum = Backend.ReduceAll(this, ReduceOp.Sum);
+        return Graph.Record(sum.Backend.Scalar(sum, n, BinaryOp.Div, false), "MeanBackward0", [this], (g, _) => [g.Expand(inShape) / n]);
     }
 
     /// <summary>The mean over dimension <paramref name="dim"/> (<c>t.mean(dim, keepdim)</c>).</summary>
@@ -40,7 +40,7 @@ public partial class Tensor
         Tensor sum;
         using (GradMode.Set(false)) sum = Sum(d, keepDim);
         var inShape = _shape;
-        return Graph.Record(CpuKernels.Scalar(sum, n, BinaryOp.Div, false), "MeanBackward1", [this],
+        return Graph.Record(sum.Backend.Scalar(sum, n, BinaryOp.Div, false), "MeanBackward1", [this],
             (g, _) => [(keepDim || inShape.Length == 0 ? g : g.Unsqueeze(d)).Expand(inShape) / n]);
     }
 
@@ -50,11 +50,11 @@ public partial class Tensor
     {
         if (NumElements == 0)
             throw new ArgumentException($"max(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument. ({Describe()})");
-        return Graph.Record(CpuKernels.ReduceAll(this, ReduceOp.Max), "MaxBackward1", [this], static (g, s) =>
+        return Graph.Record(Backend.ReduceAll(this, ReduceOp.Max), "MaxBackward1", [this], static (g, s) =>
         {
-            var mask = CpuKernels.Binary(CpuKernels.Contiguous(s[0]), s.Output, BinaryOp.EqMask, s[0]._shape);
-            var count = CpuKernels.ReduceAll(mask, ReduceOp.Sum);
-            return [g * CpuKernels.Binary(mask, count, BinaryOp.Div, mask._shape)];
+            var mask = s[0].Backend.Binary(s[0].Backend.Contiguous(s[0]), s.Output, BinaryOp.EqMask, s[0]._shape);
+            var count = mask.Backend.ReduceAll(mask, ReduceOp.Sum);
+            return [g * mask.Backend.Binary(mask, count, BinaryOp.Div, mask._shape)];
         }, save: [this], saveOutput: true);
     }
 
@@ -66,14 +66,14 @@ public partial class Tensor
         int d = Shape.NormalizeDim(dim, Rank);
         var site = new CallSite(callerFile, callerLine, callerMember);
         if (Rank == 0) return Graph.NonDifferentiable(From([0L], []), "ArgMax", this, site);
-        var kept = CpuKernels.ArgMax(this, d);
-        return Graph.NonDifferentiable(keepDim ? kept : CpuKernels.Wrap0(kept, _shape.Where((_, i) => i != d).ToArray()), "ArgMax", this, site);
+        var kept = Backend.ArgMax(this, d);
+        return Graph.NonDifferentiable(keepDim ? kept : kept.AsShape(_shape.Where((_, i) => i != d).ToArray()), "ArgMax", this, site);
     }
 
     /// <summary>The index of the maximum of the flattened tensor, as a 0-d Int64 tensor (<c>t.argmax()</c>).</summary>
     public Tensor ArgMax(
         [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "") =>
-        Graph.NonDifferentiable(CpuKernels.Wrap0(CpuKernels.ArgMax(CpuKernels.Wrap0(CpuKernels.Contiguous(this), [NumElements]), 0), []),
+        Graph.NonDifferentiable(Backend.ArgMax(Backend.Contiguous(this).AsShape([NumElements]), 0).AsShape([]),
                                 "ArgMax", this, new CallSite(callerFile, callerLine, callerMember));
 
     /// <summary>Sums a (broadcast) gradient back to <paramref name="shape"/>: over leading dimensions and where the

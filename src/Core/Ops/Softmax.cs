@@ -7,7 +7,7 @@ public partial class Tensor
     public Tensor Softmax(int dim)
     {
         int d = Shape.NormalizeDim(dim, Rank);
-        var y = Rank == 0 ? CpuKernels.Full([], DType, 1) : CpuKernels.Softmax(this, d, log: false);
+        var y = Rank == 0 ? Backend.Full([], DType, 1) : Backend.Softmax(this, d, log: false);
         return Graph.Record(y, "SoftmaxBackward0", [this], (g, s) =>
         {
             var yy = s.Output;
@@ -19,7 +19,7 @@ public partial class Tensor
     public Tensor LogSoftmax(int dim)
     {
         int d = Shape.NormalizeDim(dim, Rank);
-        var y = Rank == 0 ? CpuKernels.Full([], DType, 0) : CpuKernels.Softmax(this, d, log: true);
+        var y = Rank == 0 ? Backend.Full([], DType, 0) : Backend.Softmax(this, d, log: true);
         return Graph.Record(y, "LogSoftmaxBackward0", [this],
             (g, s) => [g - s.Output.Exp() * g.Sum(d, keepDim: true)], saveOutput: true);
     }

@@ -1,5 +1,3 @@
-using System.Numerics;
-using System.Numerics.Tensors;
 using Functional.Nn;
 
 namespace Functional.Optim;
@@ -68,12 +66,6 @@ public class Adam : Optimizer
     /// <inheritdoc/>
     protected override void Update(Parameter p, Tensor grad, Dictionary<string, Tensor> state)
     {
-        if (p.DType == DType.Float64) Update<double>(p, grad, state);
-        else Update<float>(p, grad, state);
-    }
-
-    private void Update<T>(Parameter p, Tensor grad, Dictionary<string, Tensor> state) where T : unmanaged, IFloatingPointIeee754<T>
-    {
         if (!state.TryGetValue("step", out var stepT))
         {
             state["step"] = stepT = Tensor.Scalar(0f);
@@ -81,19 +73,21 @@ public class Adam : Optimizer
             state["exp_avg_sq"] = Tensor.ZerosLike(p);
         }
         stepT.Add_(1f);
-        double step = stepT.ItemDouble();
-        double lr = AsDecimal(Lr), wd = AsDecimal(WeightDecay);
-        var k = new AdamStep<T>(AsDecimal(Beta1), AsDecimal(Beta2), AsDecimal(Eps), lr, wd, Decoupled, step);
-        var g = Read<T>(grad);
-        var m = Writable<T>(state["exp_avg"]);
-        var v = Writable<T>(state["exp_avg_sq"]);
-        if (p.IsContiguous) k.Run(Writable<T>(p), g, m, v);
+        var h = new AdamHyper(AsDecimal(Beta1), AsDecimal(Beta2), AsDecimal(Eps), AsDecimal(Lr), AsDecimal(WeightDecay), Decoupled, stepT.ItemDouble());
+        Tensor m = state["exp_avg"], v = state["exp_avg_sq"];
+        m.MarkWritten();
+        v.MarkWritten();
+        if (p.IsContiguous)
+        {
+            p.MarkWritten();
+            p.Backend.AdamUpdate(p, grad, m, v, h);
+        }
         else
         {
-            var values = Read<T>(p).ToArray();
-            k.Run(values, g, m, v);
-            p.Copy_(Wrap(values, p));
+            var values = p.Backend.Contiguous(p);
+            values.Backend.AdamUpdate(values, grad, m, v, h);
+            p.Copy_(values);
         }
-        if (Decoupled && wd != 0) p.MarkWritten();   // PyTorch's AdamW writes the parameter twice: mul_, then addcdiv_
+        if (Decoupled && h.WeightDecay != 0) p.MarkWritten();   // PyTorch's AdamW writes the parameter twice: mul_, then addcdiv_
     }
 }

@@ -159,18 +159,4 @@ public abstract partial class Optimizer
             ? value
             : throw new ArgumentOutOfRangeException(paramName, value, $"Invalid {what}: {value}. It must be a finite number >= 0.");
 
-    // ---- span helpers over contiguous state tensors ----------------------------------------------------
-
-    /// <summary>A fresh contiguous tensor of <paramref name="like"/>'s shape and dtype holding <paramref name="data"/>.</summary>
-    private protected static Tensor Wrap<T>(T[] data, Tensor like) where T : unmanaged => CpuKernels.Wrap(data, like.Shape.ToArray());
-
-    /// <summary>The writable elements of a state tensor this optimizer created (contiguous, offset 0); bumps its version.</summary>
-    private protected static Span<T> Writable<T>(Tensor state) where T : unmanaged
-    {
-        state.MarkWritten();
-        return state.StorageOf<T>().Data.AsSpan(state._offset, state.NumElements);
-    }
-
-    /// <summary>The elements of any tensor in row-major order (a copy if it is not contiguous).</summary>
-    private protected static ReadOnlySpan<T> Read<T>(Tensor t) where T : unmanaged => t.ContiguousSpan<T>();
 }

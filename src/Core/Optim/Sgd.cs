@@ -1,5 +1,3 @@
-using System.Numerics;
-using System.Numerics.Tensors;
 using Functional.Nn;
 
 namespace Functional.Optim;
@@ -64,45 +62,11 @@ public sealed class Sgd : Optimizer
     /// <inheritdoc/>
     protected override void Update(Parameter p, Tensor grad, Dictionary<string, Tensor> state)
     {
-        if (p.DType == DType.Float64) Update<double>(p, grad, state);
-        else Update<float>(p, grad, state);
-    }
-
-    private void Update<T>(Parameter p, Tensor grad, Dictionary<string, Tensor> state) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        static T S(double v) => T.CreateTruncating(v);
-        double lr = AsDecimal(Lr), momentum = AsDecimal(Momentum), dampening = AsDecimal(Dampening), wd = AsDecimal(WeightDecay);
-        var g = Read<T>(grad);
-        int n = g.Length;
-        if (wd != 0)
-        {
-            var d = new T[n];
-            TensorPrimitives.MultiplyAdd(Read<T>(p), S(wd), g, d);          // grad.add(param, alpha=wd)
-            g = d;
-        }
-        if (momentum != 0)
-        {
-            if (!state.TryGetValue("momentum_buffer", out var bufT))
-            {
-                state["momentum_buffer"] = bufT = Wrap(g.ToArray(), p);         // torch.clone(d_p).detach()
-            }
-            else
-            {
-                var buf = Writable<T>(bufT);
-                TensorPrimitives.Multiply(buf, S(momentum), buf);                // buf.mul_(momentum)
-                TensorPrimitives.MultiplyAdd(g, S(1 - dampening), buf, buf);    // .add_(d_p, alpha=1 - dampening)
-            }
-            var b = Read<T>(bufT);
-            if (Nesterov)
-            {
-                var d = new T[n];
-                TensorPrimitives.MultiplyAdd(b, S(momentum), g, d);             // d_p.add(buf, alpha=momentum)
-                g = d;
-            }
-            else g = b;
-        }
-        var delta = new T[n];
-        TensorPrimitives.Multiply(g, S(-lr), delta);
-        p.Add_(Wrap(delta, p));                                                 // param.add_(d_p, alpha=-lr)
+        var h = new SgdHyper(AsDecimal(Lr), AsDecimal(Momentum), AsDecimal(Dampening), AsDecimal(WeightDecay), Nesterov);
+        Tensor? buffer = null;
+        if (h.Momentum != 0 && state.TryGetValue("momentum_buffer", out var b)) (buffer = b).MarkWritten();
+        var delta = p.Backend.SgdDirection(p, grad, ref buffer, h);
+        if (h.Momentum != 0) state["momentum_buffer"] = buffer!;
+        p.Add_(delta);                                                          // param.add_(d_p, alpha=-lr)
     }
 }

@@ -22,6 +22,6 @@ public sealed record Device(DeviceType Type, int Index = 0)
     /// <summary>Whether a CUDA device can be used. Always false in this build.</summary>
     public static bool CudaAvailable => false;
 
-    /// <summary>PyTorch's spelling: <c>cpu</c> or <c>cuda:0</c>.</summary>
-    public override string ToString() => Type == DeviceType.Cpu ? "cpu" : $"cuda:{Index}";
+    /// <summary>PyTorch's spelling: <c>cpu</c> (<c>cpu:1</c> for another host device, such as the tests' checking backend) or <c>cuda:0</c>.</summary>
+    public override string ToString() => Type == DeviceType.Cpu ? (Index == 0 ? "cpu" : $"cpu:{Index}") : $"cuda:{Index}";
 }

@@ -1,11 +1,17 @@
 namespace Functional;
 
-/// <summary>The flat buffer behind one or more tensors. The only mutable data in the library; see DESIGN.md.</summary>
-internal abstract class Storage
+/// <summary>The flat buffer behind one or more tensors. The only mutable data in the library; see DESIGN.md.
+/// Made by a <see cref="Functional.Backend"/>, which serves every op over it (Note [Backend Seam]).</summary>
+internal abstract class Storage(Backend backend)
 {
     public abstract DType DType { get; }
     public abstract int Length { get; }
-    public Device Device => Device.Cpu;
+
+    /// <summary>The backend whose kernels read and write this storage.</summary>
+    public readonly Backend Backend = backend;
+
+    /// <summary>Where the elements live.</summary>
+    public Device Device => Backend.Device;
 
     /// <summary>The backward walk running on this thread when the storage was allocated (0: none). The engine stores a
     /// gradient it created itself, and handed to nobody else, as a leaf's Grad without copying it
@@ -25,8 +31,9 @@ internal abstract class Storage
     public void CountWrite() => Interlocked.Increment(ref Writes);
 }
 
-/// <summary>A storage of elements of type <typeparamref name="T"/> (float, double or long).</summary>
-internal sealed class Storage<T>(T[] data) : Storage where T : unmanaged
+/// <summary>Host memory: an array of <typeparamref name="T"/> (float, double or long). The CPU backend's storage, and
+/// that of any backend that computes on the host.</summary>
+internal sealed class Storage<T>(T[] data, Backend? backend = null) : Storage(backend ?? CpuBackend.Instance) where T : unmanaged
 {
     public readonly T[] Data = data;
 

@@ -83,6 +83,20 @@ public partial class Tensor
     internal static Tensor FromStorage(Storage storage, int[] shape, bool requiresGrad = false) =>
         new(storage, 0, shape, Shape.ContiguousStrides(shape), new VersionCounter(), null, CheckCanRequireGrad(storage.DType, requiresGrad));
 
+    /// <summary>A fresh tensor holding <paramref name="data"/> (row-major, <paramref name="shape"/>) on
+    /// <paramref name="device"/> (the default device when null). The backend may keep the array: the caller hands it over.</summary>
+    internal static Tensor FromHost<T>(T[] data, int[] shape, Device? device = null, bool requiresGrad = false) where T : unmanaged
+    {
+        var t = Backends.For(device).FromHost(data, shape);
+        return requiresGrad ? FromStorage(t._storage, t._shape, requiresGrad: true) : t;
+    }
+
+    /// <summary>The backend that serves this tensor's storage (Note [Backend Seam]): every op's kernels come from it.</summary>
+    internal Backend Backend => _storage.Backend;
+
+    /// <summary>A kernel's fresh contiguous result under another shape of as many elements (no graph, same storage).</summary>
+    internal Tensor AsShape(int[] shape) => FromStorage(_storage, shape);
+
     internal static bool CheckCanRequireGrad(DType dtype, bool requiresGrad)
     {
         if (requiresGrad && !dtype.IsFloatingPoint())
@@ -345,7 +359,7 @@ public partial class Tensor
 
     /// <summary>The elements as a span when this tensor is contiguous, else a fresh contiguous copy's span.</summary>
     internal ReadOnlySpan<T> ContiguousSpan<T>() where T : unmanaged =>
-        _isContiguous ? StorageOf<T>().Data.AsSpan(_offset, NumElements) : CpuKernels.ToContiguousArray<T>(this);
+        _isContiguous && _storage is Storage<T> host ? host.Data.AsSpan(_offset, NumElements) : Backend.ToHost<T>(this);
 
     /// <summary>The single value of a one-element tensor as a float (<c>t.item()</c>).</summary>
     public float Item() => (float)ItemDouble();
@@ -357,9 +371,9 @@ public partial class Tensor
             throw new ShapeMismatchException($"a Tensor with {NumElements} elements cannot be converted to Scalar ({Describe()}).");
         return DType switch
         {
-            DType.Float32 => StorageOf<float>().Data[_offset],
-            DType.Float64 => StorageOf<double>().Data[_offset],
-            _ => StorageOf<long>().Data[_offset],
+            DType.Float32 => ContiguousSpan<float>()[0],
+            DType.Float64 => ContiguousSpan<double>()[0],
+            _ => ContiguousSpan<long>()[0],
         };
     }
 

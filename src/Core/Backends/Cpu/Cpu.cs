@@ -8,8 +8,7 @@ namespace Functional;
 /// </summary>
 internal static partial class CpuKernels
 {
-    public static DTypeMismatchException NotForInt64(string op, Tensor x) =>
-        new($"{op} is not implemented for Int64 tensors ({x.Describe()}); it needs a floating dtype (Float32 or Float64). Convert with To(DType.Float32) first.");
+    public static DTypeMismatchException NotForInt64(string op, Tensor x) => DTypeMismatchException.NotForInt64(op, x);
 
     /// <summary>A fresh contiguous tensor of the given dtype and shape, zero-filled.</summary>
     public static Tensor Empty(DType dtype, int[] shape)
@@ -143,11 +142,4 @@ internal static partial class CpuKernels
         for (int k = 0; k < strides.Length; k++) outStrides[k] = [.. st[k]];
         return ([.. dims], outStrides);
     }
-}
-
-internal static partial class CpuKernels
-{
-    /// <summary>The same contiguous storage under another shape of equal size (kernels' results only).</summary>
-    public static Tensor Wrap0(Tensor contiguous, int[] shape) =>
-        Tensor.FromStorage(contiguous._storage, shape);
 }

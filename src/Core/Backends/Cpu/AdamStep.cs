@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.InteropServices;
 
-namespace Functional.Optim;
+namespace Functional;
 
 /// <summary>
 /// One Adam/AdamW update in a single pass over the parameter, its gradient and both moments, with PyTorch 1.13 / 2.x
