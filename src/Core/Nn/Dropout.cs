@@ -47,14 +47,14 @@ public sealed class Dropout : Module
                 double scale = keep == 0 ? 0 : 1.0 / keep;
                 var m = new double[n];
                 for (int i = 0; i < n; i++) m[i] = _gen.NextDouble() < keep ? scale : 0;
-                mask = Tensor.From(m, shape);
+                mask = Tensor.From(m, shape, device: x.Device);
             }
             else
             {
                 float scale = keep == 0 ? 0 : 1f / (float)keep;
                 var m = new float[n];
                 for (int i = 0; i < n; i++) m[i] = _gen.NextDouble() < keep ? scale : 0;
-                mask = Tensor.From(m, shape);
+                mask = Tensor.From(m, shape, device: x.Device);
             }
         }
         return x * mask;

@@ -24,13 +24,13 @@ public static class Init
             {
                 var v = new double[tensor.NumElements];
                 gen.FillUniform(v, low, high);
-                values = Tensor.From(v, tensor.Shape.ToArray());
+                values = Tensor.From(v, tensor.Shape.ToArray(), device: tensor.Device);
             }
             else
             {
                 var v = new float[tensor.NumElements];
                 gen.FillUniform(v, (float)low, (float)high);
-                values = Tensor.From(v, tensor.Shape.ToArray());
+                values = Tensor.From(v, tensor.Shape.ToArray(), device: tensor.Device);
             }
         }
         using (GradMode.Set(false))

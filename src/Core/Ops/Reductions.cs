@@ -65,7 +65,7 @@ public partial class Tensor
     {
         int d = Shape.NormalizeDim(dim, Rank);
         var site = new CallSite(callerFile, callerLine, callerMember);
-        if (Rank == 0) return Graph.NonDifferentiable(From([0L], []), "ArgMax", this, site);
+        if (Rank == 0) return Graph.NonDifferentiable(FromHost(new[] { 0L }, [], Device), "ArgMax", this, site);
         var kept = Backend.ArgMax(this, d);
         return Graph.NonDifferentiable(keepDim ? kept : kept.AsShape(_shape.Where((_, i) => i != d).ToArray()), "ArgMax", this, site);
     }

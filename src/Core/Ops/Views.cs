@@ -141,7 +141,7 @@ public partial class Tensor
         var inShape = _shape;
         int s0 = start, e0 = end;
         return Graph.Record(View(_offset + start * _strides[d], shape, _strides), "SliceBackward0", [this],
-            (g, _) => [Zeros(inShape, g.DType).SliceScatter(g, d, s0, e0)]);
+            (g, _) => [g.Backend.Full(inShape, g.DType, 0).SliceScatter(g, d, s0, e0)]);
     }
 
     /// <summary>The sub-tensor at <paramref name="index"/> of dimension <paramref name="dim"/>, which is removed (<c>t.select</c>). A view.</summary>
@@ -158,7 +158,7 @@ public partial class Tensor
         var inShape = _shape;
         int at = index;
         return Graph.Record(View(_offset + index * _strides[d], shape, strides), "SelectBackward0", [this],
-            (g, _) => [Zeros(inShape, g.DType).SliceScatter(g.Unsqueeze(d), d, at, at + 1)]);
+            (g, _) => [g.Backend.Full(inShape, g.DType, 0).SliceScatter(g.Unsqueeze(d), d, at, at + 1)]);
     }
 
     /// <summary>Broadcasts to a larger shape without copying (<c>t.expand</c>); -1 keeps a size. A view with stride 0

@@ -14,7 +14,7 @@ namespace Functional.Tests;
 internal sealed class CheckingBackend : CpuBackend
 {
     /// <summary>The one instance, registered for <see cref="CheckedDevice"/> when this assembly loads.</summary>
-    public static readonly CheckingBackend Instance = new();
+    public static new readonly CheckingBackend Instance = new();
 
     /// <summary>The device this backend serves.</summary>
     public static readonly Device CheckedDevice = new(DeviceType.Cpu, 1);
