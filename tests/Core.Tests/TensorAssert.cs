@@ -14,4 +14,12 @@ internal static class TensorAssert
             Assert.True(Math.Abs(expected[i] - got[i]) <= Math.Max(absolute, relative * Math.Abs(expected[i])),
                         $"element {i}: expected {expected[i]:R}, got {got[i]:R} (tensor {actual})");
     }
+
+    /// <summary>Asserts two double arrays agree element by element within <paramref name="absolute"/>.</summary>
+    public static void Close(double[] expected, double[] actual, double absolute)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= absolute, $"element {i}: expected {expected[i]:R}, got {actual[i]:R}");
+    }
 }
