@@ -187,6 +187,62 @@ public sealed class DataTests : IDisposable
         Assert.True(allocated < 8_000_000, $"allocated {allocated} bytes for 200 kB of data");
     }
 
+    /// <summary>A gzip file of the IDX header for <paramref name="dims"/> (unsigned bytes) and that many zero bytes,
+    /// written in 1 MiB pieces: a few hundred MB of zeros compress about 1,030:1, so the file is small.</summary>
+    private string WriteZerosGzip(string name, int[] dims)
+    {
+        var path = Path.Combine(_dir, name);
+        long count = dims.Aggregate(1L, (a, d) => a * d);
+        var zeros = new byte[1 << 20];
+        using (var file = File.Create(path))
+        using (var gz = new GZipStream(file, CompressionLevel.Optimal))
+        {
+            gz.Write(Idx(0x08, dims, []));
+            for (long left = count; left > 0; left -= zeros.Length) gz.Write(zeros, 0, (int)Math.Min(left, zeros.Length));
+        }
+        return path;
+    }
+
+    [Fact]
+    public void Idx_Read_refuses_before_allocating_a_tensor_larger_than_MaxDataBytes()
+    {
+        // 150,000,000 zero bytes in a 146 kB gzip: as bytes they are under the 1 GiB cap and within deflate's ratio for
+        // the file size, but Idx.Read makes Int64 of them, 1.2 GB. The cap is on what a read allocates, not on the bytes.
+        var path = WriteZerosGzip("zeros.gz", [150_000_000]);
+        Assert.InRange(new FileInfo(path).Length, 140_000, 160_000);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<IdxFormatException>(() => Data.Idx.Read(path));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Contains("oversized dimensions [150000000] of UByte: converting them to Int64 would allocate 1200000000 bytes " +
+                        "(150000000 elements × 8 bytes), more than Idx.MaxDataBytes (1073741824)", e.Message);
+        Assert.True(allocated < 1_000_000, $"allocated {allocated} bytes before refusing");
+        Assert.Contains("converting them to Int64 would allocate 1200000000 bytes", Assert.Throws<IdxFormatException>(() => Data.Idx.ReadLabels(path)).Message);
+    }
+
+    [Fact]
+    public void IdxArray_conversions_refuse_before_allocating_past_MaxDataBytes()
+    {
+        // An IdxArray from ReadRaw holds bytes under the cap; converting them must not allocate past it either.
+        var raw = new IdxArray(IdxElementType.UByte, [150_000_000], [], "raw.idx");
+        Assert.Contains("converting them to Int64 would allocate 1200000000 bytes", Assert.Throws<IdxFormatException>(() => raw.ToTensor()).Message);
+        var big = new IdxArray(IdxElementType.UByte, [300_000_000], [], "big.idx");
+        Assert.Contains("converting them to Float32 would allocate 1200000000 bytes", Assert.Throws<IdxFormatException>(() => big.ToFloat32(255f)).Message);
+    }
+
+    [Fact]
+    public void FashionMnist_LoadFiles_refuses_before_allocating_images_larger_than_MaxDataBytes_as_Float32()
+    {
+        // 350,000 zero images of 28 × 28: 274 MB of bytes in a 266 kB gzip, under the 1 GiB cap, but 1.1 GB as Float32.
+        var images = WriteZerosGzip("images.gz", [350_000, 28, 28]);
+        var labels = WriteZerosGzip("labels.gz", [350_000]);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<IdxFormatException>(() => FashionMnist.LoadFiles(images, labels));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(images, e.Path);
+        Assert.Contains("oversized dimensions [350000, 28, 28] of UByte: converting them to Float32 would allocate 1097600000 bytes", e.Message);
+        Assert.True(allocated < 1_000_000, $"allocated {allocated} bytes before refusing");
+    }
+
     // ---- TensorDataset and DataLoader -------------------------------------------------------------------------
 
     /// <summary>n samples: input row i = [i, i + 0.5, i + 0.25], target i = 100 + i.</summary>
