@@ -1,12 +1,12 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
 
 namespace Functional.Data;
 
 /// <summary>
 /// Reads IDX files, the format of MNIST and Fashion-MNIST: a magic number (two zero bytes, an element-type byte,
 /// a rank byte), one big-endian int32 per dimension, then the elements, big-endian and row-major. Files that
-/// start with the gzip signature (1f 8b) are decompressed on the fly.
+/// start with the gzip signature (1f 8b) are decompressed on the fly; such a file must be one complete gzip member whose
+/// trailer (the CRC32 and the length of the data, both checked) ends the file.
 /// </summary>
 /// <remarks>
 /// Note [IDX Sizes Are Checked Before Allocating]
@@ -121,12 +121,12 @@ public static class Idx
         {
             try
             {
-                using var gz = new GZipStream(file, CompressionMode.Decompress, leaveOpen: true);
+                using var gz = new GzipMemberStream(file);
                 return Parse(gz, path, exactLength: null, gzipLength: length, product);
             }
             catch (InvalidDataException e)
             {
-                throw new IdxFormatException(path, $"the gzip stream is corrupt ({e.Message}).", e);
+                throw new IdxFormatException(path, e.Message, e);   // GzipMemberStream's message says what is wrong
             }
         }
         return Parse(file, path, exactLength: length, gzipLength: null, product);
@@ -223,8 +223,12 @@ public static class Idx
         {
             Span<byte> probe = stackalloc byte[1];
             if (s.Read(probe) != 0)
+            {
+                // A corrupt member can look like extra data (a flipped dimension byte); then the gzip fault is the one to report.
+                if (s is GzipMemberStream member) member.SkipToEnd(MaxDataBytes);
                 throw new IdxFormatException(path,
                     $"trailing bytes after the {expected} bytes of data that dimensions {dimText} of {type} declare{where}.");
+            }
         }
         return new IdxArray(type, dims, data, path);
     }
