@@ -247,7 +247,7 @@ public sealed class DataTests : IDisposable
         yield return Case("zeros after the member", [.. gz, 0, 0, 0], $"3 bytes after the end of the gzip member (it ends at byte {gz.Length} of {gz.Length + 3})");
         yield return Case("garbage after the member", [.. gz, .. "garbage"u8], "7 bytes after the end of the gzip member");
         yield return Case("a second member", [.. gz, .. gz], $"{gz.Length} bytes after the end of the gzip member");
-        yield return Case("stored block, garbage after", [.. stored, 1], "1 bytes after the end of the gzip member");
+        yield return Case("stored block, garbage after", [.. stored, 1], "1 byte after the end of the gzip member");
         yield return Case("invalid block type", badBlockType, "corrupt compressed data: the deflate stream is invalid after 0 bytes of output (file corrupt).");
         yield return Case("compression method 7", [.. gz[..2], 7, .. gz[3..]], "unsupported compression method 7 in the gzip header (its CM byte); gzip defines only 8, deflate.");
         yield return Case("reserved flag", [.. gz[..3], 0x20, .. gz[4..]], "gzip header flags 0x20 set reserved bits 5 to 7; the header is corrupt.");
@@ -263,8 +263,9 @@ public sealed class DataTests : IDisposable
     [MemberData(nameof(CorruptGzip))]
     public void Idx_gzip_member_is_checked_end_to_end_and_each_fault_is_named(string name, byte[] bytes, string expected)
     {
-        // gzip -t and Python's gzip refuse all of these; before, the reader loaded the first eight (some with wrong values)
-        // and called the rest "unsupported compression method".
+        // Before, the reader loaded the cut trailers and the bytes after the member (the stored block with a flipped byte
+        // and no trailer as a wrong pixel) and called CRC, length and deflate faults "unsupported compression method".
+        // gunzip and Python's gzip would join a second member; an IDX file is one member, so it is refused too.
         var path = WriteFile(name.Replace(' ', '_').Replace(",", "") + ".gz", bytes);
         var e = Assert.Throws<IdxFormatException>(() => Data.Idx.ReadRaw(path));
         Assert.Equal(path, e.Path);

@@ -112,7 +112,7 @@ internal sealed class GzipMemberStream : Stream
             throw new InvalidDataException($"ISIZE mismatch: trailer says {size} bytes (mod 2^32), the data has {_produced} (file corrupt).");
         if (left > 8)
             throw new InvalidDataException(
-                $"{left - 8} bytes after the end of the gzip member (it ends at byte {end + 8} of {length}); " +
+                $"{left - 8} {(left == 9 ? "byte" : "bytes")} after the end of the gzip member (it ends at byte {end + 8} of {length}); " +
                 "the file must be one gzip member and nothing after it.");
     }
 
