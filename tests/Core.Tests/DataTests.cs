@@ -155,10 +155,10 @@ public sealed class DataTests : IDisposable
         yield return Case("gz element count overflows", Gzip(Idx(0x08, [65536, 65536, 65536], [])), "oversized dimensions");
         yield return Case("gz far more than it can hold", Gzip(Idx(0x08, [1 << 30], [1, 2, 3])), "decompresses to at most about");
         var truncatedStream = Gzip(Idx(0x08, [1000], Enumerable.Range(0, 1000).Select(i => (byte)(i * 7919 >> 3)).ToArray()));
-        yield return Case("gz stream cut short", truncatedStream[..(truncatedStream.Length / 2)], "truncated data");
+        yield return Case("gz stream cut short", truncatedStream[..(truncatedStream.Length / 2)], "gzip stream ends inside its compressed data");
         var corrupt = Gzip(good);
         corrupt[12] ^= 0xFF; corrupt[13] ^= 0xFF;
-        yield return Case("gz corrupt", corrupt, "the gzip stream is corrupt");
+        yield return Case("gz corrupt", corrupt, "corrupt compressed data: the deflate stream is invalid");
     }
 
     [Theory]
@@ -168,7 +168,148 @@ public sealed class DataTests : IDisposable
         var path = WriteFile(name.Replace(' ', '_') + ".gz", bytes);
         var e = Assert.Throws<IdxFormatException>(() => Data.Idx.ReadRaw(path));
         Assert.Equal(path, e.Path);
-        Assert.Contains(expected, e.Message);
+        Assert.True(e.Message.Contains(expected), $"expected \"{expected}\" in: {e.Message}");
+    }
+
+    /// <summary>CRC-32 as gzip defines it (RFC 1952: reflected polynomial EDB88320, inverted before and after), bit by bit.</summary>
+    internal static uint Crc32(ReadOnlySpan<byte> data)
+    {
+        uint c = ~0u;
+        foreach (byte b in data)
+        {
+            c ^= b;
+            for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1)));
+        }
+        return ~c;
+    }
+
+    [Fact]
+    public void Crc32_is_gzips_CRC_at_every_length_and_split()
+    {
+        Assert.Equal(0xCBF43926u, Data.Crc32.Append(0, "123456789"u8));   // the standard check value
+        var rng = new Random(5);
+        for (int n = 0; n < 100; n++)
+        {
+            var b = new byte[n];
+            rng.NextBytes(b);
+            Assert.Equal(Crc32(b), Data.Crc32.Append(0, b));
+            int cut = rng.Next(n + 1);
+            Assert.Equal(Crc32(b), Data.Crc32.Append(Data.Crc32.Append(0, b.AsSpan(0, cut)), b.AsSpan(cut)));
+        }
+    }
+
+    /// <summary>A gzip file built by hand: the 10-byte header (with <paramref name="flags"/> and their fields), one stored
+    /// (uncompressed) deflate block, and the trailer (CRC32 and length of <paramref name="data"/>, little-endian).</summary>
+    private static byte[] StoredGzip(byte[] data, byte flags = 0, byte[]? fields = null)
+    {
+        var b = new List<byte> { 0x1f, 0x8b, 8, flags, 0, 0, 0, 0, 0, 0xff };
+        b.AddRange(fields ?? []);
+        int n = data.Length;
+        b.AddRange([0x01, (byte)n, (byte)(n >> 8), (byte)~n, (byte)(~n >> 8)]);   // BFINAL = 1, BTYPE = 00, LEN, NLEN
+        b.AddRange(data);
+        var trailer = new byte[8];
+        BinaryPrimitives.WriteUInt32LittleEndian(trailer, Crc32(data));
+        BinaryPrimitives.WriteUInt32LittleEndian(trailer.AsSpan(4), (uint)n);
+        b.AddRange(trailer);
+        return [.. b];
+    }
+
+    public static IEnumerable<object[]> CorruptGzip()
+    {
+        var good = Idx(0x08, [2, 2], [1, 2, 3, 4]);
+        var flipped = Idx(0x08, [2, 2], [1, 2, 3, 4 ^ 0x40]);
+        var gz = Gzip(good);
+        var stored = StoredGzip(good);
+        int lastData = stored.Length - 9;   // the last data byte: pixel 4
+        var storedFlipped = (byte[])stored.Clone();
+        storedFlipped[lastData] ^= 0x40;
+        var wrongSize = (byte[])stored.Clone();
+        wrongSize[^4] ^= 1;
+        var badBlockType = (byte[])gz.Clone();
+        badBlockType[10] |= 0x06;           // the first block's BTYPE = 11, reserved
+        object[] Case(string name, byte[] bytes, string expected) => [name, bytes, expected];
+        yield return Case("trailer cut off", gz[..^8], "gzip stream ends before its 8-byte trailer (file truncated?): 0 of its 8 bytes are there.");
+        yield return Case("trailer cut short", gz[..^3], "gzip stream ends before its 8-byte trailer (file truncated?): 5 of its 8 bytes are there.");
+        yield return Case("stored block, flipped byte, trailer cut off", storedFlipped[..^8], "gzip stream ends before its 8-byte trailer (file truncated?)");
+        yield return Case("stored block, flipped byte", storedFlipped,
+            $"CRC32 mismatch: trailer says {Crc32(good):X8}, data gives {Crc32(flipped):X8} (file corrupt).");
+        // A flipped dimension byte: the data then looks too long or too short, but the gzip fault is the one to report.
+        foreach (byte dim in new byte[] { 1, 3 })
+        {
+            var dimFlipped = (byte[])stored.Clone();
+            dimFlipped[15 + 7] = dim;   // the stored data starts after the 10-byte header and the 5-byte block header
+            var idxFlipped = (byte[])good.Clone();
+            idxFlipped[7] = dim;
+            yield return Case($"stored block, dimension 2 flipped to {dim}", dimFlipped,
+                $"CRC32 mismatch: trailer says {Crc32(good):X8}, data gives {Crc32(idxFlipped):X8} (file corrupt).");
+        }
+        yield return Case("stored block, wrong length", wrongSize, $"ISIZE mismatch: trailer says {good.Length ^ 1} bytes (mod 2^32), the data has {good.Length} (file corrupt).");
+        yield return Case("zeros after the member", [.. gz, 0, 0, 0], $"3 bytes after the end of the gzip member (it ends at byte {gz.Length} of {gz.Length + 3})");
+        yield return Case("garbage after the member", [.. gz, .. "garbage"u8], "7 bytes after the end of the gzip member");
+        yield return Case("a second member", [.. gz, .. gz], $"{gz.Length} bytes after the end of the gzip member");
+        yield return Case("stored block, garbage after", [.. stored, 1], "1 byte after the end of the gzip member");
+        yield return Case("invalid block type", badBlockType, "corrupt compressed data: the deflate stream is invalid after 0 bytes of output (file corrupt).");
+        yield return Case("compression method 7", [.. gz[..2], 7, .. gz[3..]], "unsupported compression method 7 in the gzip header (its CM byte); gzip defines only 8, deflate.");
+        yield return Case("reserved flag", [.. gz[..3], 0x20, .. gz[4..]], "gzip header flags 0x20 set reserved bits 5 to 7; the header is corrupt.");
+        yield return Case("header cut short", gz[..7], "gzip header truncated: the file ends after 7 bytes, inside the fixed 10-byte header (file truncated?).");
+        yield return Case("file name never ends", StoredGzip(good, flags: 0x08, fields: "name"u8.ToArray())[..14], "gzip header truncated: the file ends after 14 bytes, inside the file name (FNAME) field (file truncated?).");
+        var header = new byte[] { 0x1f, 0x8b, 8, 0x02, 0, 0, 0, 0, 0, 0xff };
+        ushort headerCrc = (ushort)Crc32(header);
+        yield return Case("header CRC16 wrong", StoredGzip(good, flags: 0x02, fields: [(byte)~headerCrc, (byte)(headerCrc >> 8)]),
+            $"gzip header CRC16 mismatch: the header says {(ushort)(headerCrc ^ 0xFF):X4}, its bytes give {headerCrc:X4} (file corrupt).");
+    }
+
+    [Theory]
+    [MemberData(nameof(CorruptGzip))]
+    public void Idx_gzip_member_is_checked_end_to_end_and_each_fault_is_named(string name, byte[] bytes, string expected)
+    {
+        // Before, the reader loaded the cut trailers and the bytes after the member (the stored block with a flipped byte
+        // and no trailer as a wrong pixel) and called CRC, length and deflate faults "unsupported compression method".
+        // gunzip and Python's gzip would join a second member; an IDX file is one member, so it is refused too.
+        var path = WriteFile(name.Replace(' ', '_').Replace(",", "") + ".gz", bytes);
+        var e = Assert.Throws<IdxFormatException>(() => Data.Idx.ReadRaw(path));
+        Assert.Equal(path, e.Path);
+        Assert.True(e.Message.Contains(expected), $"expected \"{expected}\" in: {e.Message}");
+    }
+
+    [Fact]
+    public void Idx_gzip_with_a_flipped_byte_anywhere_loads_the_same_data_or_names_the_fault()
+    {
+        // Each byte of a small gzip file, flipped in turn: the file still loads the same data (the bits that do not
+        // matter: MTIME, XFL, OS, FTEXT, the padding after the last block) or is refused with a message that says what is
+        // wrong. zlib calls every data error "unsupported compression method"; only a CM byte other than 8 is that.
+        var good = Idx(0x0B, [3, 2], BigEndian(2, 6, (s, i) => BinaryPrimitives.WriteInt16BigEndian(s, (short)(1000 * i - 2500))));
+        var gz = Gzip(good);
+        for (int i = 0; i < gz.Length; i++)
+            foreach (byte mask in new byte[] { 0x01, 0x10, 0xFF })
+            {
+                var bad = (byte[])gz.Clone();
+                bad[i] ^= mask;
+                var path = WriteFile($"flip{i}_{mask}.gz", bad);
+                try
+                {
+                    var raw = Data.Idx.ReadRaw(path);
+                    Assert.True(raw.RawData.Span.SequenceEqual(good.AsSpan(12)), $"byte {i} ^ {mask:X2}: loaded different data");
+                }
+                catch (IdxFormatException e)
+                {
+                    if (i != 2) Assert.DoesNotContain("unsupported compression method", e.Message);
+                }
+            }
+    }
+
+    [Fact]
+    public void Idx_gzip_header_fields_are_skipped_and_its_CRC16_checked()
+    {
+        // FEXTRA (2-byte length, then data), FNAME and FCOMMENT (zero-terminated), FHCRC (the low 16 bits of the CRC-32
+        // of the header before it): what gzip -N and Python's gzip.open write, read past exactly.
+        var good = Idx(0x08, [2, 2], [1, 2, 3, 4]);
+        byte[] fields = [3, 0, 0xAA, 0xBB, 0xCC, .. "t10k.idx"u8, 0, .. "a comment"u8, 0];
+        byte[] header = [0x1f, 0x8b, 8, 0x04 | 0x08 | 0x10 | 0x02, 0, 0, 0, 0, 0, 0xff, .. fields];
+        ushort crc16 = (ushort)Crc32(header);
+        var bytes = StoredGzip(good, flags: 0x04 | 0x08 | 0x10 | 0x02, fields: [.. fields, (byte)crc16, (byte)(crc16 >> 8)]);
+        Assert.Equal([1L, 2, 3, 4], Data.Idx.Read(WriteFile("fields.gz", bytes)).ToInt64Array());
+        Assert.Equal([1L, 2, 3, 4], Data.Idx.Read(WriteFile("stored.gz", StoredGzip(good))).ToInt64Array());
     }
 
     [Fact]
@@ -185,6 +326,62 @@ public sealed class DataTests : IDisposable
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Contains("need 200000000 bytes, got 200000 (the gzip stream ended early)", e.Message);
         Assert.True(allocated < 8_000_000, $"allocated {allocated} bytes for 200 kB of data");
+    }
+
+    /// <summary>A gzip file of the IDX header for <paramref name="dims"/> (unsigned bytes) and that many zero bytes,
+    /// written in 1 MiB pieces: a few hundred MB of zeros compress about 1,030:1, so the file is small.</summary>
+    private string WriteZerosGzip(string name, int[] dims)
+    {
+        var path = Path.Combine(_dir, name);
+        long count = dims.Aggregate(1L, (a, d) => a * d);
+        var zeros = new byte[1 << 20];
+        using (var file = File.Create(path))
+        using (var gz = new GZipStream(file, CompressionLevel.Optimal))
+        {
+            gz.Write(Idx(0x08, dims, []));
+            for (long left = count; left > 0; left -= zeros.Length) gz.Write(zeros, 0, (int)Math.Min(left, zeros.Length));
+        }
+        return path;
+    }
+
+    [Fact]
+    public void Idx_Read_refuses_before_allocating_a_tensor_larger_than_MaxDataBytes()
+    {
+        // 150,000,000 zero bytes in a 146 kB gzip: as bytes they are under the 1 GiB cap and within deflate's ratio for
+        // the file size, but Idx.Read makes Int64 of them, 1.2 GB. The cap is on what a read allocates, not on the bytes.
+        var path = WriteZerosGzip("zeros.gz", [150_000_000]);
+        Assert.InRange(new FileInfo(path).Length, 140_000, 160_000);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<IdxFormatException>(() => Data.Idx.Read(path));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Contains("oversized dimensions [150000000] of UByte: converting them to Int64 would allocate 1200000000 bytes " +
+                        "(150000000 elements × 8 bytes), more than Idx.MaxDataBytes (1073741824)", e.Message);
+        Assert.True(allocated < 1_000_000, $"allocated {allocated} bytes before refusing");
+        Assert.Contains("converting them to Int64 would allocate 1200000000 bytes", Assert.Throws<IdxFormatException>(() => Data.Idx.ReadLabels(path)).Message);
+    }
+
+    [Fact]
+    public void IdxArray_conversions_refuse_before_allocating_past_MaxDataBytes()
+    {
+        // An IdxArray from ReadRaw holds bytes under the cap; converting them must not allocate past it either.
+        var raw = new IdxArray(IdxElementType.UByte, [150_000_000], [], "raw.idx");
+        Assert.Contains("converting them to Int64 would allocate 1200000000 bytes", Assert.Throws<IdxFormatException>(() => raw.ToTensor()).Message);
+        var big = new IdxArray(IdxElementType.UByte, [300_000_000], [], "big.idx");
+        Assert.Contains("converting them to Float32 would allocate 1200000000 bytes", Assert.Throws<IdxFormatException>(() => big.ToFloat32(255f)).Message);
+    }
+
+    [Fact]
+    public void FashionMnist_LoadFiles_refuses_before_allocating_images_larger_than_MaxDataBytes_as_Float32()
+    {
+        // 350,000 zero images of 28 × 28: 274 MB of bytes in a 266 kB gzip, under the 1 GiB cap, but 1.1 GB as Float32.
+        var images = WriteZerosGzip("images.gz", [350_000, 28, 28]);
+        var labels = WriteZerosGzip("labels.gz", [350_000]);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<IdxFormatException>(() => FashionMnist.LoadFiles(images, labels));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(images, e.Path);
+        Assert.Contains("oversized dimensions [350000, 28, 28] of UByte: converting them to Float32 would allocate 1097600000 bytes", e.Message);
+        Assert.True(allocated < 1_000_000, $"allocated {allocated} bytes before refusing");
     }
 
     // ---- TensorDataset and DataLoader -------------------------------------------------------------------------

@@ -17,7 +17,8 @@ namespace Functional.Tests;
 /// <see cref="SafetensorsFormatException"/>): never another exception, a hang (each case runs under a time limit) or
 /// an allocation out of proportion to the input.
 /// <para>"Correct" is judged independently of the reader: for IDX by a few-line reference parser in this file (the
-/// format is a header and exact data; gzip is undone with GZipStream first); for safetensors by reading the header
+/// format is a header and exact data; gzip is undone with GZipStream first, which must reach the end of the member,
+/// and the file's last 8 bytes must be the CRC32 and length of all it gave); for safetensors by reading the header
 /// with System.Text.Json here and checking every returned tensor against the bytes its data_offsets name, and, when
 /// the bytes are the unmutated file, against the state dict that was written.</para>
 /// <para>Allocation bound (GC.GetAllocatedBytesForCurrentThread around the parse): IDX ≤ 4 × max(file length, length
@@ -99,18 +100,33 @@ public class ParserFuzzTests
 
     private sealed record IdxRef(byte Type, int[] Dims, byte[] Data);
 
+    private static readonly byte[] Sentinel = "end of the reference's sentinel gzip member"u8.ToArray();
+    private static readonly byte[] SentinelMember = Gzip(Sentinel);
+
     /// <summary>The reference reader: what a well-formed file holds, or null for a malformed one (the reader must throw).</summary>
     private static IdxRef? ReferenceIdx(byte[] b)
     {
         if (b.Length >= 2 && b[0] == 0x1f && b[1] == 0x8b)
         {
+            // GZipStream checks the header, the deflate data and, when it is there, the trailer; but it returns what it
+            // has when the input ends (inside the deflate data or the trailer) and ignores stray bytes after a member.
+            // So a sentinel member is appended: GZipStream reaches it only if the file's member ended with its trailer.
+            // An IDX .gz file is one member that ends the file, so its last 8 bytes must also be the CRC32 and length of
+            // all the output (with stray bytes or a second member after the first, they are not, but by chance).
+            byte[] output;
             try
             {
                 var ms = new MemoryStream();
-                using (var gz = new GZipStream(new MemoryStream(b), CompressionMode.Decompress)) gz.CopyTo(ms);
-                b = ms.ToArray();
+                using (var gz = new GZipStream(new MemoryStream([.. b, .. SentinelMember]), CompressionMode.Decompress)) gz.CopyTo(ms);
+                output = ms.ToArray();
             }
             catch (InvalidDataException) { return null; }
+            if (!output.AsSpan().EndsWith(Sentinel)) return null;
+            output = output[..^Sentinel.Length];
+            if (b.Length < 18 || BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(b.Length - 8)) != DataTests.Crc32(output)
+                || BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(b.Length - 4)) != (uint)output.Length)
+                return null;
+            b = output;
         }
         if (b.Length < 4 || b[0] != 0 || b[1] != 0 || Array.IndexOf(IdxTypes, b[2]) < 0 || b[3] is 0 or > 8) return null;
         int rank = b[3], header = 4 + 4 * rank;

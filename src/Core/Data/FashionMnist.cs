@@ -72,7 +72,7 @@ public static class FashionMnist
     /// <exception cref="IdxFormatException">A file is malformed, or images and labels do not match.</exception>
     public static TensorDataset LoadFiles(string imagesPath, string labelsPath)
     {
-        var raw = Idx.ReadRaw(imagesPath);
+        var raw = Idx.ReadRaw(imagesPath, Idx.Product.Float32);
         var dims = raw.Shape;
         if (raw.ElementType != IdxElementType.UByte || dims.Rank != 3 || dims[1] != ImageSize || dims[2] != ImageSize)
             throw new IdxFormatException(imagesPath,

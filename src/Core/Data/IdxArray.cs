@@ -27,12 +27,14 @@ public sealed class IdxArray
 {
     private readonly byte[] _data;
     private readonly int[] _dims;
+    private readonly string _path;   // the file it was read from, for the message when a conversion is refused
 
-    internal IdxArray(IdxElementType elementType, int[] dims, byte[] data)
+    internal IdxArray(IdxElementType elementType, int[] dims, byte[] data, string path)
     {
         ElementType = elementType;
         _dims = dims;
         _data = data;
+        _path = path;
     }
 
     /// <summary>The element type declared in the header.</summary>
@@ -61,9 +63,11 @@ public sealed class IdxArray
     /// The values as a tensor of the same shape, converted exactly: integer types become <see cref="DType.Int64"/>
     /// (labels), Float32 stays <see cref="DType.Float32"/>, Float64 stays <see cref="DType.Float64"/>.
     /// </summary>
+    /// <exception cref="IdxFormatException">The tensor would take more than <see cref="Idx.MaxDataBytes"/>.</exception>
     public Tensor ToTensor()
     {
         int n = Length;
+        Idx.CheckAllocation(_path, _dims, ElementType, n, Idx.Product.Exact);
         var shape = (int[])_dims.Clone();
         switch (ElementType)
         {
@@ -93,9 +97,11 @@ public sealed class IdxArray
     /// <c>ToFloat32(255)</c> maps unsigned-byte pixels to [0, 1] exactly as torchvision's <c>ToTensor()</c> does
     /// (<c>x.float().div(255)</c>).
     /// </summary>
+    /// <exception cref="IdxFormatException">The tensor would take more than <see cref="Idx.MaxDataBytes"/>.</exception>
     public Tensor ToFloat32(float divisor = 1f)
     {
         int n = Length;
+        Idx.CheckAllocation(_path, _dims, ElementType, n, Idx.Product.Float32);
         var f = new float[n];
         switch (ElementType)
         {

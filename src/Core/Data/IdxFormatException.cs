@@ -1,8 +1,10 @@
 namespace Functional.Data;
 
 /// <summary>
-/// An IDX file (the MNIST format) is malformed: truncated, wrong magic, unknown element type, bad rank, or
-/// dimensions the file cannot hold. The message names the file and what is wrong with it.
+/// An IDX file (the MNIST format) is malformed: truncated, wrong magic, unknown element type, bad rank, dimensions the
+/// file cannot hold or that would take more than <see cref="Idx.MaxDataBytes"/>, or, for a gzipped file, a gzip member
+/// that is truncated, corrupt (CRC32, length, deflate data) or followed by other bytes. The message names the file and
+/// what is wrong with it.
 /// </summary>
 public sealed class IdxFormatException : FormatException
 {
