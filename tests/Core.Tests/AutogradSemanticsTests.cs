@@ -678,6 +678,29 @@ public class AutogradSemanticsTests
     }
 
     [Fact]
+    public void Pow_base_gradient_is_zero_where_the_exponent_is_zero()
+    {
+        // PyTorch 1.13 (/usr/bin/python3): x = [0, 1, 2] (float64); x.unsqueeze(1).pow(torch.arange(3).double()).sum()
+        // .backward() -> x.grad [1, 3, 5]. pow_backward_self is where(e == 0, 0, g * e * x**(e - 1)), so x = 0, e = 0
+        // gives 0, not 0 * 0**-1 = NaN (d/dx x**0 = 0 by hand, too).
+        var x = Tensor.From([0.0, 1.0, 2.0], requiresGrad: true);
+        x.Unsqueeze(1).Pow(Tensor.Arange(3).To(DType.Float64)).Sum().Backward();
+        Assert.Equal([1.0, 3.0, 5.0], x.Grad!.ToDoubleArray());
+
+        // Second derivatives at x = 0 where PyTorch's are finite. PyTorch 1.13: x = [0, 0, 0], e = [1, 2, 3] (float64, both
+        // requiring grad); gx, = autograd.grad(x.pow(e).sum(), [x], create_graph=True) -> [1, 0, 0];
+        // autograd.grad(gx.sum(), [x, e]) -> ([0, 2, 0], [1, 0, 0]). (At x = 0, e = 0 PyTorch's own second derivative is
+        // NaN: its double backward computes 0 * 0**-2.)
+        var x0 = Tensor.From([0.0, 0.0, 0.0], requiresGrad: true);
+        var e = Tensor.From([1.0, 2.0, 3.0], requiresGrad: true);
+        var gx = Autograd.Grad([x0.Pow(e).Sum()], [x0], createGraph: true)[0]!;
+        Assert.Equal([1.0, 0.0, 0.0], gx.ToDoubleArray());
+        var second = Autograd.Grad([gx.Sum()], [x0, e]);
+        Assert.Equal([0.0, 2.0, 0.0], second[0]!.ToDoubleArray());
+        Assert.Equal([1.0, 0.0, 0.0], second[1]!.ToDoubleArray());
+    }
+
+    [Fact]
     public void Linear_without_bias_transposes_the_weight_with_TBackward0()
     {
         // PyTorch 1.13: F.linear(x, w).grad_fn is MmBackward0 and its next_functions hold TBackward0 for w.
