@@ -580,6 +580,49 @@ public class AutogradSemanticsTests
         Assert.Null(h2.Grad);
     }
 
+    private static Tensor DoubleOnes(Tensor g) => Tensor.From(new double[] { 1, 1 });
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_hook_that_changes_the_gradients_dtype_or_shape_is_refused_and_no_grad_changes(bool onLeaf)
+    {
+        // PyTorch 1.13 (/usr/bin/python3), a float32 w = [1, 2] with w.grad = [3, 3] from a first backward, a hook on w
+        // (leaf) or on y = w * 2 (non-leaf), then (y * 3).sum().backward(): RuntimeError
+        //   "hook 'myhook' has changed the type of value (was torch.FloatTensor got torch.DoubleTensor)" (a float64 result),
+        //   "hook '<lambda>' has changed the size of value" (a result of shape [3] or [2, 1]),
+        // and w.grad stays [3, 3].
+        var w = Tensor.From([1f, 2f], requiresGrad: true);
+        (w * 3f).Sum().Backward();
+        var accumulator = w.Grad!;
+        var y = onLeaf ? w : (w * 2f).RetainGrad();
+        string described = y.Describe();
+
+        var cases = new (Func<Tensor, Tensor?> Hook, string Start, string Names)[]
+        {
+            (DoubleOnes, "hook 'DoubleOnes' has changed the type of value (was torch.FloatTensor got torch.DoubleTensor).", "Float64 [2]"),
+            (g => Tensor.Ones(3), "hook '<lambda>' has changed the size of value.", "Float32 [3]"),
+            (g => Tensor.Ones(2, 1), "hook '<lambda>' has changed the size of value.", "Float32 [2, 1]"),
+        };
+        foreach (var (hook, start, names) in cases)
+        {
+            using (y.RegisterHook(hook))
+            {
+                var e = Assert.ThrowsAny<AutogradException>(() => (y * 3f).Sum().Backward());
+                Assert.StartsWith(start, e.Message);
+                Assert.Contains(described, e.Message);   // the tensor the hook is registered on
+                Assert.Contains(names, e.Message);       // and what the hook returned
+                e = Assert.ThrowsAny<AutogradException>(() => Autograd.Grad([(y * 3f).Sum()], [w]));   // the pure path too
+                Assert.StartsWith(start, e.Message);
+            }
+            Assert.Same(accumulator, w.Grad);
+            Assert.Equal([3f, 3f], w.Grad!.ToArray());
+            if (!onLeaf) Assert.Null(y.Grad);
+        }
+        (y * 3f).Sum().Backward();   // without the hook the same graph works
+        Assert.Equal(onLeaf ? new[] { 6f, 6f } : new[] { 9f, 9f }, w.Grad!.ToArray());
+    }
+
     [Fact]
     public void ADeepChainDoesNotOverflowTheStack()
     {
