@@ -4,8 +4,10 @@ namespace Functional;
 // view is seen by the base and by every SavedTensor of it (Note [Version Counter Sharing]).
 public partial class Tensor
 {
+    // An empty view addresses no element, and its offset may have overflowed (a slice of an empty tensor whose strides
+    // pass int range): it gets offset 0, valid in any storage.
     private Tensor View(int offset, int[] shape, int[] strides) =>
-        new(_storage, offset, shape, strides, _version, viewBase: _viewBase ?? this);
+        new(_storage, Shape.Product(shape) == 0 ? 0 : offset, shape, strides, _version, viewBase: _viewBase ?? this);
 
     /// <summary>The same elements with a new shape (<c>t.reshape</c>); one size may be -1. A view when the strides
     /// allow it, else a copy.</summary>
