@@ -341,6 +341,33 @@ public class AutogradSemanticsTests
     }
 
     [Fact]
+    public void Indexing_a_superseded_handle_says_how_to_read_its_values()
+    {
+        // API.md: reading a superseded handle is allowed, but its indexer get records a view (SelectBackward0), so it
+        // throws; the message must say how to read the values instead. (No PyTorch counterpart: its b[0] reads the
+        // in-place result through the new history.)
+        var x = Abc();
+        var b = x * 2f;
+        var b2 = b.Mul_(3f);
+        var e = Assert.Throws<SupersededTensorException>(() => b[0]);
+        Assert.Contains("superseded by Mul_()", e.Message);
+        Assert.Contains("indexer", e.Message);
+        Assert.Contains("ToArray()", e.Message);
+        Assert.Contains("Item()", e.Message);
+        Assert.Contains("the handle Mul_() returned", e.Message);
+        Assert.Equal([6f, 12f, 18f], b.ToArray());   // what the message offers works
+        Assert.Equal(12f, b2[1].Item());
+
+        // A view taken before the in-place op is stale the same way.
+        var y = x * 2f;
+        var row = y.Unsqueeze(0);
+        y.Mul_(3f);
+        e = Assert.Throws<SupersededTensorException>(() => row[0, 1]);
+        Assert.Contains("ToArray()", e.Message);
+        Assert.Equal([6f, 12f, 18f], row.ToArray());
+    }
+
+    [Fact]
     public void InPlaceWithAnOperandThatRequiresGradRecordsOnAPlainReceiver()
     {
         // Supersession happens when the in-place op records: here because the operand requires grad.

@@ -231,6 +231,7 @@ public partial class Tensor
             for (int k = 0; k < index.Length; k++)   // checked here so that the message names this tensor, not a partial view
                 if (index[k] < -_shape[k] || index[k] >= _shape[k])
                     throw new IndexOutOfRangeException($"index {index[k]} is out of bounds for dimension {k} with size {_shape[k]} ({Describe()}).");
+            if (index.Length > 0 && GradMode.IsEnabled) CheckNotSuperseded(recording: RequiresGrad, indexing: true);   // a message that says how to read values
             var t = this;
             foreach (var i in index) t = t.Select(0, i);
             return t;
@@ -238,6 +239,7 @@ public partial class Tensor
         set
         {
             ArgumentNullException.ThrowIfNull(value);
+            if (index.Length > 0 && GradMode.IsEnabled) CheckNotSuperseded(recording: RequiresGrad);   // the get's message is about reading
             var view = this[index];
             view.CopyInPlaceCore(value, "index assignment (t[i] = v)");
         }
