@@ -102,6 +102,8 @@ public static class Train
         if (!(o.Lr > 0) || !float.IsFinite(o.Lr)) throw new ArgumentException($"--lr must be a positive number, got {o.Lr}.");
         if (o.Save is "") throw new ArgumentException("--save needs a file path.");
         if (o.Resume is not null && !File.Exists(o.Resume)) throw new FileNotFoundException($"--resume: no checkpoint at {o.Resume}.", o.Resume);
+        if (o.Save is not null) CheckWritable(o.Save, "--save", replacedByRename: true);
+        if (!string.IsNullOrEmpty(o.Curve)) CheckWritable(o.Curve, "--curve", replacedByRename: false);
         var (train, test, description) = LoadData(o);
         log.WriteLine(description);
         var gen = new Generator(o.Seed);
@@ -173,6 +175,41 @@ public static class Train
             log.WriteLine($"Loss curve written to {o.Curve}");
         }
         return (model, results);
+    }
+
+    /// <summary>
+    /// Refuses, before any training, a target that could not be written after it: a directory, a folder that cannot be
+    /// created (a file is in the way), or one that takes no new files. A checkpoint is written to a temporary file beside
+    /// the target and renamed over it, so only the folder must be writable; the curve is written in place, so an existing
+    /// curve file must be writable too. Errors name the user's path, not a temporary or probe file. The folder is created
+    /// here, as it would be after the first epoch.
+    /// </summary>
+    private static void CheckWritable(string path, string option, bool replacedByRename)
+    {
+        var full = Path.GetFullPath(path);
+        IOException Refused(string why, Exception? inner = null) =>
+            new($"{option}: cannot write '{path}': {why}. Choose a file path in a folder you can write to.", inner);
+        if (Directory.Exists(full)) throw Refused("it is a directory");
+        var dir = Path.GetDirectoryName(full) ?? throw Refused("it has no directory");
+        try { Directory.CreateDirectory(dir); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Refused($"its directory '{dir}' cannot be created ({e.Message.TrimEnd('.')})", e);
+        }
+        var probe = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.probe");
+        bool inPlace = !replacedByRename && File.Exists(full);
+        try
+        {
+            if (inPlace)
+                using (new FileStream(full, FileMode.Open, FileAccess.Write)) { }   // opens without truncating
+            else
+                using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Refused(e is not UnauthorizedAccessException ? e.Message.Replace(probe, full).TrimEnd('.')
+                          : inPlace ? "permission denied" : $"permission denied in '{dir}'", e);
+        }
     }
 
     /// <summary>The fraction of <paramref name="data"/> the model classifies correctly (in Eval mode, without grad).</summary>

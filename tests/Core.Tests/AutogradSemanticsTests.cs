@@ -341,6 +341,33 @@ public class AutogradSemanticsTests
     }
 
     [Fact]
+    public void Indexing_a_superseded_handle_says_how_to_read_its_values()
+    {
+        // API.md: reading a superseded handle is allowed, but its indexer get records a view (SelectBackward0), so it
+        // throws; the message must say how to read the values instead. (No PyTorch counterpart: its b[0] reads the
+        // in-place result through the new history.)
+        var x = Abc();
+        var b = x * 2f;
+        var b2 = b.Mul_(3f);
+        var e = Assert.Throws<SupersededTensorException>(() => b[0]);
+        Assert.Contains("superseded by Mul_()", e.Message);
+        Assert.Contains("indexer", e.Message);
+        Assert.Contains("ToArray()", e.Message);
+        Assert.Contains("Item()", e.Message);
+        Assert.Contains("the handle Mul_() returned", e.Message);
+        Assert.Equal([6f, 12f, 18f], b.ToArray());   // what the message offers works
+        Assert.Equal(12f, b2[1].Item());
+
+        // A view taken before the in-place op is stale the same way.
+        var y = x * 2f;
+        var row = y.Unsqueeze(0);
+        y.Mul_(3f);
+        e = Assert.Throws<SupersededTensorException>(() => row[0, 1]);
+        Assert.Contains("ToArray()", e.Message);
+        Assert.Equal([6f, 12f, 18f], row.ToArray());
+    }
+
+    [Fact]
     public void InPlaceWithAnOperandThatRequiresGradRecordsOnAPlainReceiver()
     {
         // Supersession happens when the in-place op records: here because the operand requires grad.
@@ -580,6 +607,49 @@ public class AutogradSemanticsTests
         Assert.Null(h2.Grad);
     }
 
+    private static Tensor DoubleOnes(Tensor g) => Tensor.From(new double[] { 1, 1 });
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_hook_that_changes_the_gradients_dtype_or_shape_is_refused_and_no_grad_changes(bool onLeaf)
+    {
+        // PyTorch 1.13 (/usr/bin/python3), a float32 w = [1, 2] with w.grad = [3, 3] from a first backward, a hook on w
+        // (leaf) or on y = w * 2 (non-leaf), then (y * 3).sum().backward(): RuntimeError
+        //   "hook 'myhook' has changed the type of value (was torch.FloatTensor got torch.DoubleTensor)" (a float64 result),
+        //   "hook '<lambda>' has changed the size of value" (a result of shape [3] or [2, 1]),
+        // and w.grad stays [3, 3].
+        var w = Tensor.From([1f, 2f], requiresGrad: true);
+        (w * 3f).Sum().Backward();
+        var accumulator = w.Grad!;
+        var y = onLeaf ? w : (w * 2f).RetainGrad();
+        string described = y.Describe();
+
+        var cases = new (Func<Tensor, Tensor?> Hook, string Start, string Names)[]
+        {
+            (DoubleOnes, "hook 'DoubleOnes' has changed the type of value (was torch.FloatTensor got torch.DoubleTensor).", "Float64 [2]"),
+            (g => Tensor.Ones(3), "hook '<lambda>' has changed the size of value.", "Float32 [3]"),
+            (g => Tensor.Ones(2, 1), "hook '<lambda>' has changed the size of value.", "Float32 [2, 1]"),
+        };
+        foreach (var (hook, start, names) in cases)
+        {
+            using (y.RegisterHook(hook))
+            {
+                var e = Assert.ThrowsAny<AutogradException>(() => (y * 3f).Sum().Backward());
+                Assert.StartsWith(start, e.Message);
+                Assert.Contains(described, e.Message);   // the tensor the hook is registered on
+                Assert.Contains(names, e.Message);       // and what the hook returned
+                e = Assert.ThrowsAny<AutogradException>(() => Autograd.Grad([(y * 3f).Sum()], [w]));   // the pure path too
+                Assert.StartsWith(start, e.Message);
+            }
+            Assert.Same(accumulator, w.Grad);
+            Assert.Equal([3f, 3f], w.Grad!.ToArray());
+            if (!onLeaf) Assert.Null(y.Grad);
+        }
+        (y * 3f).Sum().Backward();   // without the hook the same graph works
+        Assert.Equal(onLeaf ? new[] { 6f, 6f } : new[] { 9f, 9f }, w.Grad!.ToArray());
+    }
+
     [Fact]
     public void ADeepChainDoesNotOverflowTheStack()
     {
@@ -675,6 +745,29 @@ public class AutogradSemanticsTests
         var ge = e.Grad!.ToArray();
         Assert.Equal(0f, ge[0]);
         Assert.Equal(8 * MathF.Log(2f), ge[1], 4);
+    }
+
+    [Fact]
+    public void Pow_base_gradient_is_zero_where_the_exponent_is_zero()
+    {
+        // PyTorch 1.13 (/usr/bin/python3): x = [0, 1, 2] (float64); x.unsqueeze(1).pow(torch.arange(3).double()).sum()
+        // .backward() -> x.grad [1, 3, 5]. pow_backward_self is where(e == 0, 0, g * e * x**(e - 1)), so x = 0, e = 0
+        // gives 0, not 0 * 0**-1 = NaN (d/dx x**0 = 0 by hand, too).
+        var x = Tensor.From([0.0, 1.0, 2.0], requiresGrad: true);
+        x.Unsqueeze(1).Pow(Tensor.Arange(3).To(DType.Float64)).Sum().Backward();
+        Assert.Equal([1.0, 3.0, 5.0], x.Grad!.ToDoubleArray());
+
+        // Second derivatives at x = 0 where PyTorch's are finite. PyTorch 1.13: x = [0, 0, 0], e = [1, 2, 3] (float64, both
+        // requiring grad); gx, = autograd.grad(x.pow(e).sum(), [x], create_graph=True) -> [1, 0, 0];
+        // autograd.grad(gx.sum(), [x, e]) -> ([0, 2, 0], [1, 0, 0]). (At x = 0, e = 0 PyTorch's own second derivative is
+        // NaN: its double backward computes 0 * 0**-2.)
+        var x0 = Tensor.From([0.0, 0.0, 0.0], requiresGrad: true);
+        var e = Tensor.From([1.0, 2.0, 3.0], requiresGrad: true);
+        var gx = Autograd.Grad([x0.Pow(e).Sum()], [x0], createGraph: true)[0]!;
+        Assert.Equal([1.0, 0.0, 0.0], gx.ToDoubleArray());
+        var second = Autograd.Grad([gx.Sum()], [x0, e]);
+        Assert.Equal([0.0, 2.0, 0.0], second[0]!.ToDoubleArray());
+        Assert.Equal([1.0, 0.0, 0.0], second[1]!.ToDoubleArray());
     }
 
     [Fact]

@@ -166,6 +166,46 @@ public class TrainTests
         });
     }
 
+    /// <summary>An existing directory this process cannot create files in: a read-only folder, or /sys for root, whom
+    /// permission bits do not stop (sysfs refuses new files to everyone).</summary>
+    private static string UnwritableDirectory(string dir)
+    {
+        if (OperatingSystem.IsWindows() || Environment.IsPrivilegedProcess) return "/sys";
+        var d = Path.Combine(dir, "read-only");
+        Directory.CreateDirectory(d);
+        File.SetUnixFileMode(d, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        return d;
+    }
+
+    [Fact]
+    public void Unwritable_save_and_curve_targets_are_refused_before_training_by_the_users_path()
+    {
+        InTempDir(dir =>
+        {
+            var file = Path.Combine(dir, "a-file");
+            File.WriteAllText(file, "");
+            var targets = new[]
+            {
+                Path.Combine(file, "out.bin"),                     // its directory cannot be created: a file is in the way
+                Path.Combine(UnwritableDirectory(dir), "out.bin"), // its directory exists but takes no new files
+                dir,                                               // a directory, not a file
+            };
+            foreach (var option in new[] { "--save", "--curve" })
+                foreach (var target in targets)
+                {
+                    var log = new StringWriter();
+                    var o = option == "--save" ? Quick(1, dir, save: target) : Quick(1, dir) with { Curve = target };
+                    var e = Record.Exception(() => Train.Run(o, log));
+                    Assert.True(e is IOException or UnauthorizedAccessException, $"{option} {target}: {e}");   // what `train` reports
+                    Assert.Contains(option, e.Message);
+                    Assert.Contains($"'{target}'", e.Message);          // the user's path ...
+                    Assert.DoesNotContain(".tmp", e.Message);            // ... not a temporary file's
+                    Assert.DoesNotContain("epoch", log.ToString());      // refused before the first epoch
+                }
+            Assert.False(File.Exists(Path.Combine(dir, "loss.svg")));
+        });
+    }
+
     [Fact]
     public void A_short_run_lowers_the_loss_and_beats_chance()
     {

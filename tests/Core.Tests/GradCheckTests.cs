@@ -168,6 +168,24 @@ public class GradCheckTests
         GradCheck.Check(t => t[0].Pow(p), Positive(7, 2, 3));
     }
 
+    /// <summary>Bases 0 and negative against integer exponents, broadcast to a grid.</summary>
+    private static readonly double[] SpecialBases = [0, -2, -0.7, 0.5, 1.3];
+
+    [Fact]
+    public void Pow_TensorExponent_AtSpecialPoints()
+    {
+        // Expected values: central finite differences (GradCheck). x ** e at x = 0 and at negative x, with e = 0, 1, 2, 3
+        // (and -1, -2 on nonzero bases): x ** 0 = 1 and x ** 1 = x are smooth in x there, so the base's gradient must be
+        // 0 and 1 (PyTorch's pow_backward_self), not 0 * 0 ** -1 = NaN. The exponent is a constant at these bases: x ** e
+        // is not differentiable in e at x = 0, e = 0, nor defined for x < 0 near an integer e.
+        var e0123 = Tensor.From([0.0, 1, 2, 3]);
+        GradCheck.Check(t => t[0].Pow(e0123), Leaf(SpecialBases, [5, 1]));
+        GradCheck.Check(t => t[0].Pow(e0123.Unsqueeze(1)), Leaf(SpecialBases, [5]));   // the exponent broadcast instead
+        GradCheck.Check(t => t[0].Pow(Tensor.From([-1.0, -2])), Leaf([-2, -0.7, 0.5, 1.3], [4, 1]));
+        // Both operands where x ** e is smooth in both (x > 0), with e = 0 and e = 1 among the exponents.
+        GradCheck.Check(t => t[0].Pow(t[1]), Leaf([0.5, 1.3, 2], [3, 1]), Leaf([0, 1, -1, 2.5], [4]));
+    }
+
     // ---- softmax, reductions --------------------------------------------------------------------------
 
     [Theory]
@@ -572,6 +590,19 @@ public class GradCheckTests
     {
         // Expected values: central finite differences of the first gradient (GradCheck.CheckSecondOrder).
         GradCheck.CheckSecondOrder(t => t[0].Pow(p), Positive(120, 2, 3));
+    }
+
+    [Fact]
+    public void SecondOrder_Pow_TensorExponent_AtSpecialPoints()
+    {
+        // Expected values: central finite differences of the first gradient (GradCheck.CheckSecondOrder). At x = 0 with
+        // e = 1 the first gradient is 1 * x ** 0, whose own gradient must be 0, not 0 * 0 ** -1 = NaN. Left out, as in
+        // PyTorch 1.13 (/usr/bin/python3): x = 0 with e = 0, where PyTorch's second derivative is NaN (its double backward
+        // computes 0 * 0 ** -2); and e = 0 when e requires grad, where pow_backward_self's where(e == 0, 0, ...) makes
+        // d(grad x)/de 0 (PyTorch: x = 0.5, e = 0 gives 0) although finite differences give x ** -1.
+        GradCheck.CheckSecondOrder(t => t[0].Pow(Tensor.From([1.0, 2, 3])), Leaf(SpecialBases, [5, 1]));
+        GradCheck.CheckSecondOrder(t => t[0].Pow(Tensor.From([0.0, 1, 2, -1])), Leaf([-2, -0.7, 0.5, 1.3], [4, 1]));
+        GradCheck.CheckSecondOrder(t => t[0].Pow(t[1]), Leaf([0.5, 1.3, 2], [3, 1]), Leaf([1, -1, 2.5], [3]));
     }
 
     [Theory]

@@ -149,6 +149,32 @@ public class RobustnessTests
     }
 
     [Fact]
+    public void An_empty_tensor_whose_strides_and_offsets_pass_int_range_reads_as_empty()
+    {
+        // torch: z = zeros(0, 65536, 65536) has strides (4294967296, 65536, 1); t = z[:, 40000:] has storage offset
+        // 2621440000, t.tolist() -> [], repr(t) -> "tensor([], size=(0, 25536, 65536))", t.sum() -> 0, and
+        // t.sum().backward() gives z a grad of z's shape.
+        var z = Tensor.Zeros(0, 65536, 65536).RequiresGrad_();
+        var t = z.Slice(1, 40000, 65536);
+        Assert.Equal([0, 25536, 65536], t.Shape.ToArray());
+        Assert.Empty(t.ToArray());
+        Assert.Empty(t.ToDoubleArray());
+        Assert.Equal("tensor([], size=(0, 25536, 65536), grad_fn=<SliceBackward0>)", t.ToString());
+        Assert.Equal("tensor([], size=(0, 25536, 65536))", t.Detach().Contiguous().ToString());
+        Assert.Empty(t.Clone().ToArray());
+        Assert.Empty((t + 1f).ToArray());
+        Assert.Equal([0, 65536], t.Select(1, 0).Shape.ToArray());
+        Assert.Empty(t.Select(1, 25535).ToArray());
+        var sum = t.Sum();
+        Assert.Equal(0f, sum.Item());
+        sum.Backward();
+        Assert.Equal([0, 65536, 65536], z.Grad!.Shape.ToArray());
+        // torch's strides of zeros(0, 50000, 50000) are (2500000000, 50000, 1); the first does not fit an int and
+        // saturates (no element is ever addressed through it) instead of wrapping to a negative number.
+        Assert.Equal([int.MaxValue, 50000, 1], Tensor.Zeros(0, 50000, 50000).Strides);
+    }
+
+    [Fact]
     public void Zero_dim_tensors_give_clear_errors_or_pass_through()
     {
         var s = Tensor.Scalar(1f);

@@ -131,7 +131,7 @@ internal static class Engine
                     if (node is AccumulateGrad acc)
                     {
                         if (grad is null) continue;
-                        if (acc.LeafMeta.Hooks is not null) { Expose(grad); grad = RunHooks(acc.LeafMeta, grad); Expose(grad); }
+                        if (acc.LeafMeta.Hooks is not null) { Expose(grad); grad = RunHooks(acc.LeafMeta, grad, acc); Expose(grad); }
                         if (captureAt is not null)
                         {
                             if (captureAt.TryGetValue(acc, out var idx)) foreach (var i in idx) captured![i] = grad;
@@ -147,7 +147,7 @@ internal static class Engine
                         Expose(grad);   // a rule may pass it on (AddBackward0 sends it to both inputs)
                         if (fn.OutputMeta is { } meta)
                         {
-                            grad = RunHooks(meta, grad);
+                            grad = RunHooks(meta, grad, fn);
                             Expose(grad);
                             if (meta.RetainsGrad && captureAt is null) leafGrads.Add((meta, grad));
                         }
@@ -257,7 +257,10 @@ internal static class Engine
         return g;
     }
 
-    private static Tensor RunHooks(AutogradMeta meta, Tensor grad)
+    /// <summary>Runs the hooks registered on the tensor whose gradient <paramref name="owner"/> receives (a leaf's
+    /// accumulator, or the node that produced a non-leaf). A hook runs before any accumulator is committed, so one that
+    /// throws, or returns a gradient of another dtype, device or shape, leaves every Grad as it was.</summary>
+    private static Tensor RunHooks(AutogradMeta meta, Tensor grad, Node owner)
     {
         if (meta.Hooks is not { } hooks) return grad;
         AutogradMeta.HookEntry[] snapshot;
@@ -266,11 +269,41 @@ internal static class Engine
         {
             var replaced = h.Hook(grad);
             if (replaced is null) continue;
-            if (!replaced._shape.AsSpan().SequenceEqual(grad._shape))
-                throw new ShapeMismatchException($"hook returned a gradient of shape {Shape.Format(replaced._shape)}; expected {Shape.Format(grad._shape)}.");
+            CheckHookResult(h.Hook, grad, replaced, owner);
             grad = replaced;
         }
         return grad;
+    }
+
+    /// <summary>PyTorch's check_variable_result: a hook may replace a gradient only by one of the same dtype, device and
+    /// shape (else a Float32 leaf could be left holding a Float64 Grad).</summary>
+    private static void CheckHookResult(Delegate hook, Tensor grad, Tensor result, Node owner)
+    {
+        string? change =
+            result.DType != grad.DType || result.Device.Type != grad.Device.Type ? $"the type of value (was {TypeName(grad)} got {TypeName(result)})"
+            : result.Device != grad.Device ? $"the device of value (was {grad.Device} got {result.Device})"
+            : !result._shape.AsSpan().SequenceEqual(grad._shape) ? "the size of value"
+            : null;
+        if (change is null) return;
+        string registeredOn = owner is AccumulateGrad acc && acc.Leaf.TryGetTarget(out var leaf) ? leaf.Describe()
+            : $"{grad.DType} {Shape.Format(grad._shape)}" + (owner is AccumulateGrad ? " (leaf, requires grad)" : $" (grad_fn={owner.Name})");
+        throw new AutogradException(
+            $"hook '{HookName(hook)}' has changed {change}. The hook registered on {registeredOn} returned a {Description(result)} " +
+            $"gradient for a {Description(grad)} one. Return a gradient of the same dtype, device and shape as the one the hook " +
+            "receives (convert it with To, reshape it with Reshape), or null to keep that gradient.");
+
+        static string TypeName(Tensor t) =>   // PyTorch's Tensor.type(): torch.FloatTensor, torch.cuda.DoubleTensor
+            $"torch.{(t.Device.Type == DeviceType.Cpu ? "" : "cuda.")}{t.DType.ScalarTypeName()}Tensor";
+        static string Description(Tensor t) =>
+            $"{t.DType} {Shape.Format(t._shape)}" + (t.Device.Type == DeviceType.Cpu ? "" : $" on {t.Device}");
+    }
+
+    /// <summary>A hook's name as PyTorch prints a function's <c>__name__</c>: the method's name, or <c>&lt;lambda&gt;</c>
+    /// for a lambda (whose compiler-made name means nothing to its author).</summary>
+    private static string HookName(Delegate hook)
+    {
+        var name = hook.Method.Name;
+        return name.Contains('<') || name.Contains('@') || name == "Invoke" ? "<lambda>" : name;
     }
 
     // Note [Gradient Accumulation]

@@ -86,8 +86,9 @@ public partial class Tensor
             static (g, s) => [s.Scalar == 0 ? ZerosLike(s[0]) : g * (s[0].Pow((float)(s.Scalar - 1)) * (float)s.Scalar)], save: [this], scalar: p);
     }
 
-    /// <summary>Elementwise power with a tensor exponent, broadcast (<c>a ** b</c>). The exponent's gradient is
-    /// <c>a**b * log(a)</c>, taken as 0 where a = 0 and b ≥ 0 (as PyTorch does).</summary>
+    /// <summary>Elementwise power with a tensor exponent, broadcast (<c>a ** b</c>). The base's gradient is
+    /// <c>b * a**(b-1)</c>, taken as 0 where b = 0; the exponent's is <c>a**b * log(a)</c>, taken as 0 where a = 0 and
+    /// b ≥ 0 (as PyTorch does).</summary>
     public Tensor Pow(Tensor exponent,
         [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "")
     {
@@ -96,7 +97,8 @@ public partial class Tensor
         return Graph.RecordAt(new CallSite(callerFile, callerLine, callerMember), a.Backend.Binary(a, b, BinaryOp.Pow, shape), "PowBackward1", [a, b], static (g, s) =>
         {
             Tensor x = s[0], e = s[1];
-            Tensor? gx = s.NeedsGrad(0) ? g * e * x.Pow(e - 1f) : null;
+            // PyTorch's pow_backward_self: 0 where e == 0, else x = 0 would give 0 * 0 ** -1 = NaN.
+            Tensor? gx = s.NeedsGrad(0) ? (g * e * x.Pow(e - 1f)).MaskedFill(CpuKernels.Compare(e, 0, CompareOp.Eq).Expand(g._shape), 0f) : null;
             Tensor? ge = null;
             if (s.NeedsGrad(1))
             {

@@ -4,8 +4,10 @@ namespace Functional;
 // view is seen by the base and by every SavedTensor of it (Note [Version Counter Sharing]).
 public partial class Tensor
 {
+    // An empty view addresses no element, and its offset may have overflowed (a slice of an empty tensor whose strides
+    // pass int range): it gets offset 0, valid in any storage.
     private Tensor View(int offset, int[] shape, int[] strides) =>
-        new(_storage, offset, shape, strides, _version, viewBase: _viewBase ?? this);
+        new(_storage, Shape.Product(shape) == 0 ? 0 : offset, shape, strides, _version, viewBase: _viewBase ?? this);
 
     /// <summary>The same elements with a new shape (<c>t.reshape</c>); one size may be -1. A view when the strides
     /// allow it, else a copy.</summary>
@@ -229,6 +231,7 @@ public partial class Tensor
             for (int k = 0; k < index.Length; k++)   // checked here so that the message names this tensor, not a partial view
                 if (index[k] < -_shape[k] || index[k] >= _shape[k])
                     throw new IndexOutOfRangeException($"index {index[k]} is out of bounds for dimension {k} with size {_shape[k]} ({Describe()}).");
+            if (index.Length > 0 && GradMode.IsEnabled) CheckNotSuperseded(recording: RequiresGrad, indexing: true);   // a message that says how to read values
             var t = this;
             foreach (var i in index) t = t.Select(0, i);
             return t;
@@ -236,6 +239,7 @@ public partial class Tensor
         set
         {
             ArgumentNullException.ThrowIfNull(value);
+            if (index.Length > 0 && GradMode.IsEnabled) CheckNotSuperseded(recording: RequiresGrad);   // the get's message is about reading
             var view = this[index];
             view.CopyInPlaceCore(value, "index assignment (t[i] = v)");
         }

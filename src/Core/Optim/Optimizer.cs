@@ -50,6 +50,13 @@ public abstract partial class Optimizer
     /// in-place writes (<c>optimizer.step()</c>). A parameter whose Grad is null is skipped: not moved, and it gets no state
     /// (PyTorch 2.x; this is why <c>ZeroGrad()</c>'s default of null differs from zeros, which still decay and carry momentum).
     /// </summary>
+    /// <remarks>
+    /// Not thread-safe, as in PyTorch: each update reads a parameter (and its state), computes, and writes it back without a
+    /// lock, so steps running at once on threads that share parameters (one optimizer, or several over the same parameters)
+    /// silently lose updates, and one optimizer stepped from two threads may also corrupt its state. Run the steps one at a
+    /// time (a lock around <c>Step</c>), or let the threads run their backward passes (which add into a shared
+    /// <see cref="Tensor.Grad"/> under a lock, losing nothing) and call <c>Step</c> once from one thread afterwards.
+    /// </remarks>
     /// <param name="callerFile">Filled in by the compiler: where this was called. Each parameter write is logged as
     /// <c>Adam.Step</c> at that site, so a backward that finds a saved parameter modified names the step.</param>
     /// <param name="callerLine">Filled in by the compiler.</param>

@@ -54,13 +54,15 @@ public readonly struct Shape : IEquatable<Shape>
         return (int)n;
     }
 
-    /// <summary>Row-major (C-contiguous) strides for <paramref name="dims"/>.</summary>
+    /// <summary>Row-major (C-contiguous) strides for <paramref name="dims"/>. Only an empty tensor's can pass
+    /// int.MaxValue (PyTorch's zeros(0, 65536, 65536) has stride 2^32): they saturate there, as no element is ever
+    /// addressed through them.</summary>
     internal static int[] ContiguousStrides(int[] dims)
     {
         if (dims.Length == 0) return dims;   // shape and strides of a 0-d tensor: the same (immutable) empty array
         var s = new int[dims.Length];
-        int acc = 1;
-        for (int i = dims.Length - 1; i >= 0; i--) { s[i] = acc; acc *= Math.Max(dims[i], 1); }
+        long acc = 1;
+        for (int i = dims.Length - 1; i >= 0; i--) { s[i] = (int)acc; acc = Math.Min(acc * Math.Max(dims[i], 1), int.MaxValue); }
         return s;
     }
 

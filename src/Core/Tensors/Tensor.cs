@@ -335,18 +335,23 @@ public partial class Tensor
     public Tensor Data => new(_storage, _offset, _shape, _strides, new VersionCounter()) { _origin = CutOrigin.Of(CutKind.Data, this, default) ?? _origin };
 
     /// <summary>Refuses a superseded handle in an op that records (or in any op, when a recorded in-place op gave its
-    /// storage a new history), and a view taken before such an op. Called with grad mode on.</summary>
-    internal void CheckNotSuperseded(bool recording = true)
+    /// storage a new history), and a view taken before such an op. Called with grad mode on. <paramref name="indexing"/>:
+    /// the op is the indexer get, whose message also says how to read the values instead.</summary>
+    internal void CheckNotSuperseded(bool recording = true, bool indexing = false)
     {
+        const string read = " Reading an element through the indexer (t[i]) records a view, so it is refused too; to read the values, " +
+                            "call ToArray() on this handle, or Item() when it has one element (reading a superseded handle is allowed)";
         if (_autograd is { SupersededBy: { } by } m && (recording || m.HistoryRewritten))
             throw new SupersededTensorException(
                 $"This tensor ({Describe()}) was superseded by {by}{m.SupersededAt.At}: that call returned a new handle with the updated " +
                 "history, and this one must not be used in recorded ops or as the root of a backward any more. Use the handle it returned " +
-                "(e.g. `y = y.Mul_(2)`), or Clone() before writing if you need the old value.");
+                "(e.g. `y = y.Mul_(2)`), or Clone() before writing if you need the old value." +
+                (indexing ? $"{read}, or index the handle {by} returned." : ""));
         if (_viewBase is not null && _version.Rebases != _rebasesAtCreation)
             throw new SupersededTensorException(
                 $"This view ({Describe()}) was taken before a recorded in-place op{LastRebaseSite()} rewrote the history of the tensor it views: " +
-                "its values changed but its grad_fn still describes the old ones. Take the view again from the handle the in-place op returned.");
+                "its values changed but its grad_fn still describes the old ones. Take the view again from the handle the in-place op returned." +
+                (indexing ? $"{read}, or index the view taken again." : ""));
     }
 
     private string LastRebaseSite() =>
