@@ -114,3 +114,41 @@ let ``the DSL's functions name themselves, since let-bound F# functions cannot t
     let cut = Autograd.WhyNoGrad(((y |> stopGradient) * (tensor [ 1f; 1f ] |> requiresGrad)) |> sum, y)
     Assert.Equal(NoGradReasonKind.Detached, (Assert.Single cut.Reasons).Kind)
     Assert.Contains("a path was cut by stopGradient (of Float32 [2] (leaf, requires grad))", (Assert.Single cut.Reasons).Text)
+
+[<Fact>]
+let ``x ** 3f is F#'s own power operator, recorded as PowBackward0`` () =
+    // Hand derivation: d/dx x³ = 3x²; at x = [1, 2, -1] -> values [1, 8, -1], gradient [3, 12, 3].
+    let x = tensor [ 1f; 2f; -1f ] |> requiresGrad
+    let y = x ** 3f
+    close [ 1f; 8f; -1f ] y
+    Assert.Equal("PowBackward0", (nonNull y.GradFn).Name)
+    (sum y).Backward()
+    close [ 3f; 12f; 3f ] (nonNull x.Grad)
+    // The same node as the instance method's, so the same gradient.
+    let x2 = tensor [ 1f; 2f; -1f ] |> requiresGrad
+    (x2.Pow 3f |> sum).Backward()
+    close (List.ofArray ((nonNull x2.Grad).ToArray())) (nonNull x.Grad)
+
+[<Fact>]
+let ``x ** p binds tighter than *, and works under the pure transforms`` () =
+    // Hand derivation: 3 * x² has derivative 6x, second derivative 6; at x = [1, 2] -> [6, 12] and [6, 6].
+    close [ 6f; 12f ] (grad (fun x -> x ** 2f * 3f |> sum) (tensor [ 1f; 2f ]))
+    close [ 6f; 6f ] (grad (fun x -> grad (fun y -> y ** 2f * 3f |> sum) x |> sum) (tensor [ 1f; 2f ]))
+    // x ** 0 is 1 with gradient 0, x ** 0.5 is sqrt x with gradient 1 / (2 sqrt x): at x = 4 -> 1, 0; 2, 0.25.
+    close [ 0f ] (grad (fun x -> x ** 0f |> sum) (tensor [ 4f ]))
+    close [ 0.25f ] (grad (fun x -> x ** 0.5f |> sum) (tensor [ 4f ]))
+
+[<Fact>]
+let ``x ** e with a tensor exponent is recorded as PowBackward1, with both gradients`` () =
+    // Hand derivation: d/dx x^e = e x^(e-1), d/de x^e = x^e ln x; at x = [2, 3], e = [3, 2] ->
+    // values [8, 9], x's gradient [3 * 4, 2 * 3] = [12, 6], e's gradient [8 ln 2, 9 ln 3] = [5.5452, 9.8875].
+    let x = tensor [ 2f; 3f ] |> requiresGrad
+    let e = tensor [ 3f; 2f ] |> requiresGrad
+    let y = x ** e
+    close [ 8f; 9f ] y
+    Assert.Equal("PowBackward1", (nonNull y.GradFn).Name)
+    (sum y).Backward()
+    close [ 12f; 6f ] (nonNull x.Grad)
+    close [ 5.5452f; 9.8875f ] (nonNull e.Grad)
+    // A broadcast 0-d exponent: d/dx x^2 = 2x -> [4, 6].
+    close [ 4f; 6f ] (grad (fun x -> x ** Tensor.Scalar 2f |> sum) (tensor [ 2f; 3f ]))
