@@ -16,7 +16,7 @@ for setToNone in [ true; false ] do
     let w1, w2 = layer F H, layer H 3
     let adam = [ for p in [ w1; w2 ] -> p, ref 0, Tensor.ZerosLike p, Tensor.ZerosLike p ]   // param, step, m, v
     for epoch in 0 .. 2 do
-        let loss = x @@ w1.T |> relu |> (if epoch % 2 = 1 then stopGradient else id) |> fun h -> h @@ w2.T |> crossEntropy y
+        let loss = x *@ w1.T |> relu |> (if epoch % 2 = 1 then stopGradient else id) |> fun h -> h *@ w2.T |> crossEntropy y
         loss.Backward()
         let before = w1.ToArray()
         // Adam(lr=1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.5).step(), PyTorch 2.x: a null Grad is skipped

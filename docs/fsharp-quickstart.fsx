@@ -23,7 +23,7 @@ section "tensors"
 let x = tensor [ 1f; 2f; 3f ]
 let m = tensor2 [ [ 1f; 2f ]; [ 3f; 4f ] ]
 printfn "%O" x
-printfn "%O" (m @@ m.T)                             // @@ is Python's @
+printfn "%O" (m *@ m.T)                             // *@ is Python's @ (same precedence as *)
 printfn "%O" (x |> exp |> log |> sum)               // pipelines of tensor functions
 
 // ---- Pure transforms ----------------------------------------------------------------------------------------

@@ -25,11 +25,11 @@ show "sigmoid, relu, sum" (sum (relu (sigmoid a)))            // x.sigmoid().rel
 let w1 = tensor [ 2f ] |> requiresGrad
 let w2 = tensor [ 2f ] |> requiresGrad
 let x2 = tensor [ 0.5f ] |> requiresGrad
-let y2 = x2.Pow w1                                            // y2 = x2 ** w1
+let y2 = x2 ** w1                                             // y2 = x2 ** w1 (F#'s own **)
 let z2 = w2 * y2 + 1f                                         // z2 = w2 * y2 + 1
 show "w2 * x2 ** w1 + 1" z2
 let m = tensor2 [ [ 1f; 2f ]; [ 3f; 4f ] ]
-show "@@" (m @@ m.T)                                          // m @ m.T
+show "*@" (m *@ m.T)                                          // m @ m.T
 show "linear" (m |> linear (tensor2 [ [ 1f; 1f ] ]) (tensor [ 0.5f ]))   // F.linear(m, w, b)
 show "Clone" (a.Clone())                                      // a.clone()
 show "Item" ((sum a).Item())                                  // a.sum().item()

@@ -31,7 +31,7 @@ let h = batch |> linear w b |> relu               // batch @ w.T + b, then max(.
 printfn "%O" h
 let features = h |> stopGradient                  // x.detach(): same storage, no history
 printfn "%O" features
-printfn "%O" (batch @@ w.T)                       // @@ is Python's @
+printfn "%O" (batch *@ w.T)                       // *@ is Python's @: batch *@ w.T + b adds b last
 
 // ---- Pure transforms: grad, valueAndGrad, vjp, jvp ----------------------------------------------------------
 section "transforms"

@@ -44,8 +44,10 @@ module Tensors =
     /// The matrix product with `torch.matmul`'s rules.
     let matmul (a: Tensor) (b: Tensor) = a.MatMul(b, "", 0, "matmul")
 
-    /// The matrix product: `a @@ b` (Python's `a @ b`).
-    let ( @@ ) (a: Tensor) (b: Tensor) = a.MatMul(b, "", 0, "@@")
+    /// The matrix product: `a *@ b` (Python's `a @ b`). It starts with `*`, so F# gives it the precedence and left
+    /// associativity of `*`, as Python gives `@`: `x *@ w + b` is `(x *@ w) + b`. (An operator starting with `@` would
+    /// bind more loosely than `+`.) As a function, write it with spaces: `( *@ )`, since `(*` opens a comment.
+    let ( *@ ) (a: Tensor) (b: Tensor) = a.MatMul(b, "", 0, "*@")
 
     /// `x @ w.T + b`, for pipelines: `x |> linear w b`.
     let linear (w: Tensor) (b: Tensor) (x: Tensor) = Tensor.Linear(x, w, b, "", 0, "linear")

@@ -51,7 +51,7 @@ let ``vjp pulls back any cotangent and can be called twice`` () =
 let ``jvp of a matrix product is the matrix times the tangent`` () =
     // Hand derivation: f(x) = A @ x is linear, so J v = A @ v.
     let a = tensor2 [ [ 1f; 2f ]; [ 3f; 4f ] ]
-    let y, jv = jvp (fun x -> a @@ x) (tensor [ 1f; 1f ]) (tensor [ 1f; 0f ])
+    let y, jv = jvp (fun x -> a *@ x) (tensor [ 1f; 1f ]) (tensor [ 1f; 0f ])
     close [ 3f; 7f ] y
     close [ 1f; 3f ] jv
 
@@ -114,3 +114,81 @@ let ``the DSL's functions name themselves, since let-bound F# functions cannot t
     let cut = Autograd.WhyNoGrad(((y |> stopGradient) * (tensor [ 1f; 1f ] |> requiresGrad)) |> sum, y)
     Assert.Equal(NoGradReasonKind.Detached, (Assert.Single cut.Reasons).Kind)
     Assert.Contains("a path was cut by stopGradient (of Float32 [2] (leaf, requires grad))", (Assert.Single cut.Reasons).Text)
+
+// PyTorch's autograd tutorial (x = torch.ones(5), z = torch.matmul(x, w) + b, BCE-with-logits against zeros(3)),
+// with w and b chosen so that z = x @ w + b = [0, 1, 0] while x @ (w + b) = [0, 3, 2].
+let private tutorialW () = tensor2 [ [ 1f; 0.5f; -1f ]; [ -1f; 0f; 0.5f ]; [ 0.5f; -0.5f; 0f ]; [ -0.5f; 0.5f; 0f ]; [ 0f; 0f; 0f ] ] |> requiresGrad
+let private tutorialB () = tensor [ 0f; 0.5f; 0.5f ] |> requiresGrad
+
+[<Fact>]
+let ``the matrix-product operator binds tighter than + and gives PyTorch's tutorial gradients`` () =
+    // x *@ w + b must be (x *@ w) + b, as Python's x @ w + b; F#'s precedence for operators starting with @ is below +.
+    let x = Tensor.Ones 5
+    let w, b = tutorialW (), tutorialB ()
+    let z = x *@ w + b
+    let wC, bC = tutorialW (), tutorialB ()
+    let zC = x.MatMul(wC) + bC
+    close [ 0f; 1f; 0f ] zC
+    close (List.ofArray (zC.ToArray())) z
+    // binary_cross_entropy_with_logits(z, zeros(3)) = mean(log(1 + e^z))
+    let bceAgainstZeros (z: Tensor) = (z.Exp() + 1f).Log().Mean()
+    (bceAgainstZeros z).Backward()
+    (bceAgainstZeros zC).Backward()
+    // Hand derivation: so dloss/dz = sigmoid(z) / 3 = [0.5, 0.7311, 0.5] / 3, which is b's
+    // gradient; each row of w gets the same, since x is all ones.
+    close [ 0.1667f; 0.2437f; 0.1667f ] (nonNull bC.Grad)
+    close (List.ofArray ((nonNull bC.Grad).ToArray())) (nonNull b.Grad)
+    close (List.ofArray ((nonNull wC.Grad).ToArray())) (nonNull w.Grad)
+
+[<Fact>]
+let ``the matrix-product operator is left-associative at the precedence of *`` () =
+    // Hand derivation: [1, 2] @ [[1, 0], [0, 2]] = [1, 4]; then * 2 -> [2, 8]; then @ [[1], [1]] -> [10].
+    let m = tensor2 [ [ 1f; 0f ]; [ 0f; 2f ] ]
+    close [ 10f ] (tensor [ 1f; 2f ] *@ m * 2f *@ tensor2 [ [ 1f ]; [ 1f ] ])
+    close [ 10f ] (List.reduce ( *@ ) [ tensor [ 1f; 2f ]; m * 2f; tensor2 [ [ 1f ]; [ 1f ] ] ])
+
+[<Fact>]
+let ``the DSL has no matrix-product operator starting with an at-sign, which would bind looser than +`` () =
+    // F# compiles ( @@ ) to op_AtAt and ( *@ ) to op_MultiplyAt.
+    let tensors = nonNull (System.Reflection.Assembly.Load("Functional.Dsl").GetType "Functional.Dsl.Tensors")
+    let names = tensors.GetMethods() |> Array.map (fun m -> m.Name) |> set
+    Assert.Contains("op_MultiplyAt", names)
+    Assert.DoesNotContain("op_AtAt", names)
+
+[<Fact>]
+let ``x ** 3f is F#'s own power operator, recorded as PowBackward0`` () =
+    // Hand derivation: d/dx x³ = 3x²; at x = [1, 2, -1] -> values [1, 8, -1], gradient [3, 12, 3].
+    let x = tensor [ 1f; 2f; -1f ] |> requiresGrad
+    let y = x ** 3f
+    close [ 1f; 8f; -1f ] y
+    Assert.Equal("PowBackward0", (nonNull y.GradFn).Name)
+    (sum y).Backward()
+    close [ 3f; 12f; 3f ] (nonNull x.Grad)
+    // The same node as the instance method's, so the same gradient.
+    let x2 = tensor [ 1f; 2f; -1f ] |> requiresGrad
+    (x2.Pow 3f |> sum).Backward()
+    close (List.ofArray ((nonNull x2.Grad).ToArray())) (nonNull x.Grad)
+
+[<Fact>]
+let ``x ** p binds tighter than *, and works under the pure transforms`` () =
+    // Hand derivation: 3 * x² has derivative 6x, second derivative 6; at x = [1, 2] -> [6, 12] and [6, 6].
+    close [ 6f; 12f ] (grad (fun x -> x ** 2f * 3f |> sum) (tensor [ 1f; 2f ]))
+    close [ 6f; 6f ] (grad (fun x -> grad (fun y -> y ** 2f * 3f |> sum) x |> sum) (tensor [ 1f; 2f ]))
+    // x ** 0 is 1 with gradient 0, x ** 0.5 is sqrt x with gradient 1 / (2 sqrt x): at x = 4 -> 1, 0; 2, 0.25.
+    close [ 0f ] (grad (fun x -> x ** 0f |> sum) (tensor [ 4f ]))
+    close [ 0.25f ] (grad (fun x -> x ** 0.5f |> sum) (tensor [ 4f ]))
+
+[<Fact>]
+let ``x ** e with a tensor exponent is recorded as PowBackward1, with both gradients`` () =
+    // Hand derivation: d/dx x^e = e x^(e-1), d/de x^e = x^e ln x; at x = [2, 3], e = [3, 2] ->
+    // values [8, 9], x's gradient [3 * 4, 2 * 3] = [12, 6], e's gradient [8 ln 2, 9 ln 3] = [5.5452, 9.8875].
+    let x = tensor [ 2f; 3f ] |> requiresGrad
+    let e = tensor [ 3f; 2f ] |> requiresGrad
+    let y = x ** e
+    close [ 8f; 9f ] y
+    Assert.Equal("PowBackward1", (nonNull y.GradFn).Name)
+    (sum y).Backward()
+    close [ 12f; 6f ] (nonNull x.Grad)
+    close [ 5.5452f; 9.8875f ] (nonNull e.Grad)
+    // A broadcast 0-d exponent: d/dx x^2 = 2x -> [4, 6].
+    close [ 4f; 6f ] (grad (fun x -> x ** Tensor.Scalar 2f |> sum) (tensor [ 2f; 3f ]))

@@ -109,6 +109,23 @@ public partial class Tensor
         }, save: [a, b], saveOutput: true);
     }
 
+    /// <summary>F#'s <c>**</c> operator with a scalar exponent (<c>x ** 2f</c>): the same op as <see cref="Pow(float, string, int, string)"/>,
+    /// recorded as <c>PowBackward0</c>. F# resolves <c>**</c> to a static <c>Pow</c> taking exactly two arguments, which the
+    /// instance method's caller-info parameters rule out; diagnostics name the site <c>**</c>.</summary>
+    public static Tensor Pow(Tensor x, float exponent)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        return x.Pow(exponent, "", 0, "**");
+    }
+
+    /// <summary>F#'s <c>**</c> operator with a tensor exponent (<c>x ** y</c>): the same op as <see cref="Pow(Tensor, string, int, string)"/>,
+    /// recorded as <c>PowBackward1</c>.</summary>
+    public static Tensor Pow(Tensor x, Tensor exponent)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        return x.Pow(exponent, "", 0, "**");
+    }
+
     /// <summary>Elementwise reciprocal (<c>1 / a</c>).</summary>
     public Tensor Reciprocal() =>
         Graph.Record(Backend.Scalar(this, 1, BinaryOp.Div, scalarFirst: true), "ReciprocalBackward0", [this],
