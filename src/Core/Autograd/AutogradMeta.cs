@@ -12,6 +12,7 @@ internal sealed class AutogradMeta
     public Tensor? Grad;                // a leaf's accumulator, or a non-leaf's retained gradient
     public bool RetainsGrad;
     public List<HookEntry>? Hooks;
+    public List<Action<GradReady>>? ReadyHooks;   // a leaf's gradient-ready hooks (Note [Gradient Ready])
     public string? SupersededBy;        // the op that superseded this handle, or null
     public CallSite SupersededAt;       // where that op was called (diagnostics)
     public bool HistoryRewritten;       // superseded by a recorded in-place op: the storage now carries new history

@@ -117,6 +117,7 @@ internal static class Engine
             if (deps[r] == 0 && !ready.UnorderedItems.Any(e => ReferenceEquals(e.Element, r))) ready.Enqueue(r, -r.Sequence);
 
         bool anomaly = AnomalyMode.IsEnabled;
+        CancellationTokenSource? abandoned = null;   // created when a gradient-ready hook first fires; cancelled if the walk fails
         long outerWalk = t_walk;
         t_walk = Interlocked.Increment(ref _walks);
         try
@@ -136,7 +137,11 @@ internal static class Engine
                         {
                             if (captureAt.TryGetValue(acc, out var idx)) foreach (var i in idx) captured![i] = grad;
                         }
-                        else leafGrads.Add((acc.LeafMeta, grad));
+                        else
+                        {
+                            leafGrads.Add((acc.LeafMeta, grad));
+                            if (acc.LeafMeta.ReadyHooks is not null) { Expose(grad); RunReadyHooks(acc, grad, abandoned ??= new CancellationTokenSource()); }
+                        }
                         continue;
                     }
 
@@ -194,6 +199,11 @@ internal static class Engine
                     Accumulate(meta, g, createGraph, owned: IsOwned(g, t_walk, delivered));
                 return null;
             }
+        }
+        catch
+        {
+            abandoned?.Cancel();   // Note [Gradient Ready]: work started on this walk's gradients is to be dropped
+            throw;
         }
         finally { t_walk = outerWalk; }
     }
@@ -255,6 +265,22 @@ internal static class Engine
         if (fn.InputShapes?[j] is { } shape && !g._shape.AsSpan().SequenceEqual(shape)) g = g.SumToShape(shape);
         if (fn.InputDTypes is { } dtypes && g.DType != dtypes[j]) g = g.To(dtypes[j]);
         return g;
+    }
+
+    // Note [Gradient Ready]
+    // A leaf's gradient for this walk is complete when its AccumulateGrad node comes off the ready queue: every edge
+    // into it has delivered. Backward() then calls the leaf's gradient-ready hooks (Tensor.RegisterGradReadyHook) with
+    // that gradient, while the rest of the graph is still being walked, so a caller can start work on it (data-parallel
+    // training starts all-reducing a bucket). The accumulator itself keeps the all-or-nothing rule: Grad is written
+    // only after the whole walk succeeded. If the walk fails after a hook fired, the walk's token is cancelled and no
+    // accumulator changes: work the hooks started must be dropped. Autograd.Grad fills no accumulator and fires none.
+    private static void RunReadyHooks(AccumulateGrad acc, Tensor grad, CancellationTokenSource abandoned)
+    {
+        if (acc.LeafMeta.ReadyHooks is not { } hooks || !acc.Leaf.TryGetTarget(out var leaf)) return;
+        Action<GradReady>[] snapshot;
+        lock (hooks) snapshot = [.. hooks];
+        var ready = new GradReady(leaf, grad, abandoned.Token);
+        foreach (var h in snapshot) h(ready);
     }
 
     /// <summary>Runs the hooks registered on the tensor whose gradient <paramref name="owner"/> receives (a leaf's

@@ -98,7 +98,7 @@ public partial class Tensor
         {
             Tensor x = s[0], e = s[1];
             // PyTorch's pow_backward_self: 0 where e == 0, else x = 0 would give 0 * 0 ** -1 = NaN.
-            Tensor? gx = s.NeedsGrad(0) ? (g * e * x.Pow(e - 1f)).MaskedFill(CpuKernels.Compare(e, 0, CompareOp.Eq).Expand(g._shape), 0f) : null;
+            Tensor? gx = s.NeedsGrad(0) ? (g * e * x.Pow(e - 1f)).MaskedFill(e.Backend.Compare(e, 0, CompareOp.Eq).Expand(g._shape), 0f) : null;
             Tensor? ge = null;
             if (s.NeedsGrad(1))
             {

@@ -252,6 +252,34 @@ public partial class Tensor
         return new HookHandle(list, entry);
     }
 
+    /// <summary>
+    /// Registers a hook on this leaf that <see cref="Backward"/> calls as soon as the leaf's gradient for that backward is
+    /// complete, while the rest of the graph is still being walked: the point where data-parallel training starts
+    /// all-reducing a gradient (PyTorch's <c>register_post_accumulate_grad_hook</c>, which fires after <c>.grad</c> is
+    /// written; here <see cref="Grad"/> is written only after the whole backward succeeded, so the hook gets the gradient
+    /// itself in <see cref="GradReady.Gradient"/>). If the backward fails later, <see cref="GradReady.Abandoned"/> is cancelled
+    /// and no accumulator changes. A hook that throws fails the backward the same way. <see cref="Autograd.Grad"/> fires no
+    /// such hook (it fills no accumulator). Dispose the result to remove the hook. See Note [Gradient Ready].
+    /// </summary>
+    /// <exception cref="AutogradException">This tensor is not a leaf that requires grad.</exception>
+    public IDisposable RegisterGradReadyHook(Action<GradReady> hook)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        if (!IsLeaf || !RequiresGrad)
+            throw new AutogradException(
+                "post accumulate grad hooks cannot be registered on non-leaf tensors or on tensors that do not require grad. " +
+                $"This tensor ({Describe()}) is {(IsLeaf ? "a leaf that does not require grad: call RequiresGrad_() first" : $"the output of {_gradFn!.Name}: register the hook on the leaf (a parameter) instead")}.");
+        var meta = _meta;
+        var list = meta.ReadyHooks ?? Interlocked.CompareExchange(ref meta.ReadyHooks, [], null) ?? meta.ReadyHooks!;
+        lock (list) list.Add(hook);
+        return new ReadyHookHandle(list, hook);
+    }
+
+    private sealed class ReadyHookHandle(List<Action<GradReady>> list, Action<GradReady> hook) : IDisposable
+    {
+        public void Dispose() { lock (list) list.Remove(hook); }
+    }
+
     private sealed class HookHandle(List<AutogradMeta.HookEntry> list, AutogradMeta.HookEntry entry) : IDisposable
     {
         public void Dispose() { lock (list) list.Remove(entry); }
