@@ -209,6 +209,8 @@ public class BadInputTests
         yield return new("RetainGrad", "tensor that does not require grad", typeof(AutogradException), () => [P(3)], t => t[0].RetainGrad(), _ => ["[3]"]);
         yield return new("RegisterHook", "tensor that does not require grad", typeof(AutogradException), () => [P(3)], t => t[0].RegisterHook(g => g), _ => ["[3]"]);
         yield return new("RegisterHook", "null hook", typeof(ArgumentNullException), () => [F(3)], t => t[0].RegisterHook(null!), _ => ["hook"]);
+        yield return new("RegisterGradReadyHook", "tensor that does not require grad", typeof(AutogradException), () => [P(3)], t => t[0].RegisterGradReadyHook(_ => { }), _ => ["[3]"]);
+        yield return new("RegisterGradReadyHook", "non-leaf", typeof(AutogradException), () => [F(3)], t => (t[0] * 2f).RegisterGradReadyHook(_ => { }), _ => ["MulBackward0"]);
         yield return new("Detach_", "view", typeof(AutogradException), () => { var x = N(4); return [x.Slice(0, 0, 2), x]; }, t => t[0].Detach_(), _ => ["view"]);
         yield return new("set_Grad", "grad of the wrong shape", typeof(ShapeMismatchException), () => [F(3), P(2)], t => t[0].Grad = t[1], _ => ["[2]", "[3]"]);
         yield return new("set_Grad", "grad of the wrong dtype", typeof(DTypeMismatchException), () => [F(3), D(3)], t => t[0].Grad = t[1].Detach(), _ => ["Float64", "Float32"]);
