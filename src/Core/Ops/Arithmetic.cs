@@ -18,9 +18,15 @@ public partial class Tensor
         }
         if (a.Device != b.Device && b.Rank == 0) b = b.To(a.Device);         // a 0-d operand follows the other, as PyTorch's CPU scalars do
         else if (a.Device != b.Device && a.Rank == 0) a = a.To(b.Device);
+        CheckSameDevice(op, a, b);
+        return BroadcastShapes(a, b, op);
+    }
+
+    /// <summary>Refuses operands on two devices, in PyTorch's words (the binary ops, MatMul, SliceScatter).</summary>
+    internal static void CheckSameDevice(string op, Tensor a, Tensor b)
+    {
         if (a.Device != b.Device)
             throw new DeviceMismatchException($"{op}: expected all tensors to be on the same device, but found {a.Device} and {b.Device} ({a.Describe()}, {b.Describe()}).");
-        return BroadcastShapes(a, b, op);
     }
 
     internal static int[] BroadcastShapes(Tensor a, Tensor b, string op)

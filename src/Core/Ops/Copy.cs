@@ -51,8 +51,7 @@ public partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(src);
         int d = Shape.NormalizeDim(dim, Rank);
-        if (src.Device != Device)
-            throw new DeviceMismatchException($"SliceScatter: expected all tensors to be on the same device, but found {Device} and {src.Device} ({Describe()}, src {src.Describe()}).");
+        CheckSameDevice("SliceScatter", this, src);
         var result = Backend.Contiguous(this);
         Tensor target;
         using (GradMode.Set(false)) target = result.Slice(d, start, end);

@@ -17,8 +17,7 @@ public partial class Tensor
         Tensor a = this, b = other;
         if (a.DType != b.DType)
             throw new DTypeMismatchException($"MatMul: expected both tensors to have the same dtype, but got {a.Describe()} and {b.Describe()}.");
-        if (a.Device != b.Device)
-            throw new DeviceMismatchException($"MatMul: expected all tensors to be on the same device, but found {a.Device} and {b.Device} ({a.Describe()}, {b.Describe()}).");
+        CheckSameDevice("MatMul", a, b);
         if (a.Rank == 0 || b.Rank == 0)
             throw new ShapeMismatchException($"both arguments to matmul need to be at least 1D, but they are {a.Rank}D and {b.Rank}D ({a.Describe()}, {b.Describe()}).");
         int ka = a._shape[^1], kb = b.Rank == 1 ? b._shape[0] : b._shape[^2];
