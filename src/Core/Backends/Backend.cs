@@ -15,6 +15,27 @@ internal abstract class Backend
     /// <summary>The device whose storages this backend makes and reads.</summary>
     public abstract Device Device { get; }
 
+    /// <summary>This backend's number in <see cref="ById"/>, given at construction (storages keep it).</summary>
+    internal readonly byte Id;
+
+    // Every backend constructed in this process, by Id (a few: the CPU, a GPU, the tests' checking backend). Kept here,
+    // not in Backends, so that constructing the CPU backend never waits on Backends' initializer (which reads it).
+    private static Backend[] s_byId = [];
+    private static readonly Lock s_idLock = new();
+
+    protected Backend()
+    {
+        lock (s_idLock)
+        {
+            if (s_byId.Length == byte.MaxValue) throw new InvalidOperationException("Too many backends in one process (255).");
+            Id = (byte)s_byId.Length;
+            s_byId = [.. s_byId, this];
+        }
+    }
+
+    /// <summary>The backend numbered <paramref name="id"/>.</summary>
+    internal static Backend ById(byte id) => s_byId[id];
+
     // ---- memory ---------------------------------------------------------------------------------------
 
     /// <summary>A fresh contiguous tensor of <paramref name="shape"/> (owned by the result) filled with <paramref name="value"/>.</summary>

@@ -7,8 +7,12 @@ internal abstract class Storage(Backend backend)
     public abstract DType DType { get; }
     public abstract int Length { get; }
 
+    // The backend by its registration number, not a reference: one byte fits in the padding after Exposed, where a
+    // reference would grow every storage by 8 bytes (the tiny-op benchmark pays for each byte an op allocates).
+    private readonly byte _backendId = backend.Id;
+
     /// <summary>The backend whose kernels read and write this storage.</summary>
-    public readonly Backend Backend = backend;
+    public Backend Backend => Backend.ById(_backendId);
 
     /// <summary>Where the elements live.</summary>
     public Device Device => Backend.Device;
