@@ -145,7 +145,7 @@ public class BadInputTests
                  {
                      ("Exp", t => t.Exp()), ("Log", t => t.Log()), ("Sqrt", t => t.Sqrt()), ("Sigmoid", t => t.Sigmoid()), ("Tanh", t => t.Tanh()),
                      ("Softmax", t => t.Softmax(0)), ("LogSoftmax", t => t.LogSoftmax(0)), ("Mean", t => t.Mean()), ("Mean", t => t.Mean(0)),
-                     ("Pow", t => t.Pow(0.5f)), ("Reciprocal", t => 1f / t),
+                     ("Pow", t => t.Pow(0.5f)), ("Reciprocal", t => 1f / t), ("Softsign", t => t.Softsign()),
                  })
             yield return new(op, "Int64 operand", typeof(DTypeMismatchException), () => [L(3)], t => f(t[0]), _ => ["Int64", "[3]"]);
         yield return new("RequiresGrad_", "Int64 tensor", typeof(DTypeMismatchException), () => [L(3)], t => t[0].RequiresGrad_(), _ => ["Int64"]);

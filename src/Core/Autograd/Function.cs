@@ -82,8 +82,8 @@ public abstract class Function
         var dtypes = new DType[args.Length];
         var devices = new Device[args.Length];
         for (int i = 0; i < args.Length; i++) (shapes[i], dtypes[i], devices[i]) = (args[i]._shape, args[i].DType, args[i].Device);
-        var (save, saveOutput) = ctx.TakeSaved(output);
-        return Graph.Record(output, Name, args, (g, saved) =>
+        var (save, saveOutput, names) = ctx.TakeSaved(output);
+        var result = Graph.Record(output, Name, args, (g, saved) =>
         {
             var grads = Backward(new FunctionContext(ctx, saved), g)
                 ?? throw new AutogradException($"{Name}: Backward returned null; it must return one gradient (or null) per input.");
@@ -93,6 +93,8 @@ public abstract class Function
                 if (grads[i] is { } gi && saved.NeedsGrad(i)) grads[i] = Conform(gi, i, shapes[i], dtypes[i], devices[i]);
             return grads;
         }, save, saveOutput);
+        if (result._gradFn is FunctionNode node) node.SavedNames = names;
+        return result;
     }
 
     private Tensor Conform(Tensor g, int i, int[] shape, DType dtype, Device device)
@@ -189,7 +191,7 @@ public sealed class FunctionContext
                 throw new InvalidOperationException($"{_function.Name}: saved tensors are read in Backward; in Forward use the tensor itself.");
             if (!_slots.TryGetValue(name, out int slot))
                 throw new KeyNotFoundException($"{_function.Name}: no tensor named '{name}' was saved in Forward (ctx.Save).");
-            return slot < 0 ? _saved.Output : _saved[slot];
+            return slot < 0 ? _saved.Result : _saved[slot];
         }
     }
 
@@ -200,16 +202,18 @@ public sealed class FunctionContext
     }
 
     /// <summary>The tensors to save, in slot order, and whether the output is among them; fixes the name → slot map.</summary>
-    internal (Tensor?[] Save, bool SaveOutput) TakeSaved(Tensor output)
+    internal (Tensor?[] Save, bool SaveOutput, string[] Names) TakeSaved(Tensor output)
     {
         var save = new List<Tensor?>();
+        var names = new List<string>();
         bool saveOutput = false;
         foreach (var (name, t) in _toSave)
         {
             if (ReferenceEquals(t, output)) { _slots[name] = -1; saveOutput = true; continue; }
             _slots[name] = save.Count;
             save.Add(t);
+            names.Add(name);
         }
-        return ([.. save], saveOutput);
+        return ([.. save], saveOutput, [.. names]);
     }
 }

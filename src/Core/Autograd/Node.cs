@@ -77,14 +77,20 @@ public sealed class AccumulateGrad : Node
     internal override void CheckCanRun() { }
 }
 
-/// <summary>The values a backward rule reads: the unpacked saved tensors and, if saved, the op's output.</summary>
+/// <summary>The values a backward rule reads, by name: the saved inputs (<see cref="Self"/>, <see cref="Other"/>; slots 0
+/// and 1 of what the op saved), the op's <see cref="Result"/> if it saved it, and its <see cref="Scalar"/>.</summary>
 internal readonly struct SavedValues(Tensor?[] inputs, Tensor? output, Node?[] next, double scalar)
 {
-    /// <summary>Saved tensor <paramref name="i"/> (in the order given to Graph.Record); null where the op chose not to save it.</summary>
-    public Tensor this[int i] => inputs[i]!;
+    /// <summary>Saved tensor <paramref name="i"/> (in the order given to Graph.Record), for ops that save more than two.</summary>
+    public Tensor this[int i] => inputs[i] ?? throw new InvalidOperationException($"This op did not save input {i}.");
+    /// <summary>The first input, as saved (<c>self</c> in derivatives.yaml).</summary>
+    public Tensor Self => this[0];
+    /// <summary>The second input, as saved (<c>other</c>).</summary>
+    public Tensor Other => this[1];
     /// <summary>Whether input <paramref name="i"/> of the op needs a gradient (rules may skip the others).</summary>
     public bool NeedsGrad(int i) => next[i] is not null;
-    public Tensor Output => output ?? throw new InvalidOperationException("This op did not save its output.");
+    /// <summary>The op's output, as saved (<c>result</c>).</summary>
+    public Tensor Result => output ?? throw new InvalidOperationException("This op did not save its output.");
     /// <summary>The scalar argument the op saved (Graph.Record's <c>scalar</c>), e.g. the factor of <c>x * 3</c>.</summary>
     public double Scalar => scalar;
 }
@@ -131,6 +137,16 @@ internal sealed class FunctionNode : Node
         get => s_forwardSites.TryGetValue(this, out var s) ? s : null;
         set { if (value is not null) s_forwardSites.AddOrUpdate(this, value); }
     }
+
+    /// <summary>The names a custom <see cref="Function"/> saved its tensors under, by slot (diagnostics); null for the
+    /// built-in ops, whose slots are self and other. Kept beside the node, like the forward site.</summary>
+    internal string[]? SavedNames
+    {
+        get => s_savedNames.TryGetValue(this, out var n) ? n : null;
+        set { if (value is not null) s_savedNames.AddOrUpdate(this, value); }
+    }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<FunctionNode, string[]> s_savedNames = new();
 
     internal void SaveOutput(Tensor output) => _savedOutput = new SavedTensor(output, Name, Site);
 

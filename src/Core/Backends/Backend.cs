@@ -60,16 +60,16 @@ internal abstract class Backend
     // ---- elementwise ----------------------------------------------------------------------------------
 
     /// <summary>op(x), elementwise.</summary>
-    public abstract Tensor Unary(Tensor x, UnaryOp op);
+    public abstract Tensor Unary(Tensor x, UnaryKernel op);
 
     /// <summary>a op b with broadcasting to <paramref name="outShape"/>.</summary>
-    public abstract Tensor Binary(Tensor a, Tensor b, BinaryOp op, int[] outShape);
+    public abstract Tensor Binary(Tensor a, Tensor b, BinaryKernel op, int[] outShape);
 
     /// <summary>x op s, or s op x when <paramref name="scalarFirst"/>, in x's dtype.</summary>
-    public abstract Tensor Scalar(Tensor x, double s, BinaryOp op, bool scalarFirst);
+    public abstract Tensor Scalar(Tensor x, double s, BinaryKernel op, bool scalarFirst);
 
     /// <summary>A 0/1 mask of x's shape and dtype: 1 where <c>x op value</c>.</summary>
-    public abstract Tensor Compare(Tensor x, double value, CompareOp op);
+    public abstract Tensor Compare(Tensor x, double value, CompareKernel op);
 
     /// <summary>A copy of x with <paramref name="value"/> where the 0/1 mask (x's shape) is set.</summary>
     public abstract Tensor MaskedFill(Tensor x, Tensor mask, double value);
@@ -80,10 +80,10 @@ internal abstract class Backend
     // ---- reductions -----------------------------------------------------------------------------------
 
     /// <summary>The sum or max of all elements, as a 0-d tensor.</summary>
-    public abstract Tensor ReduceAll(Tensor x, ReduceOp op);
+    public abstract Tensor ReduceAll(Tensor x, ReduceKernel op);
 
     /// <summary>Reduces dimension <paramref name="dim"/> (normalized), keeping it as size 1.</summary>
-    public abstract Tensor ReduceDim(Tensor x, int dim, ReduceOp op);
+    public abstract Tensor ReduceDim(Tensor x, int dim, ReduceKernel op);
 
     /// <summary>The Int64 index of the first maximum along <paramref name="dim"/>, keeping it as size 1.</summary>
     public abstract Tensor ArgMax(Tensor x, int dim);

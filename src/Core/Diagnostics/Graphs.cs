@@ -136,7 +136,7 @@ internal sealed class GraphDrawing((string Name, Tensor Tensor)[] names)
                 if (fn.Cuts is { } cuts)
                     foreach (var c in cuts) _cuts.Add((id, $" (input {c.Input})", c.Origin, c.Source));   // pinned by this graph
                 for (int i = 0; i < fn.Saved.Count; i++)
-                    if (fn.Saved[i] is { } s) DrawSaved(id, fn, s, $"saved[{i}]");
+                    if (fn.Saved[i] is { } s) DrawSaved(id, fn, s, "saved " + SlotName(fn, i));
                 if (fn.SavedOutputTensor is { } o) DrawSaved(id, fn, o, "saved result");
                 break;
             default:
@@ -145,6 +145,11 @@ internal sealed class GraphDrawing((string Name, Tensor Tensor)[] names)
         }
         return id;
     }
+
+    /// <summary>A saved input's name, as PyTorch's grad_fn attributes name them (<c>_saved_self</c>, <c>_saved_other</c>):
+    /// a custom Function's own names (ctx.Save), else self and other for the first two slots (Note [Op Declarations]).</summary>
+    private static string SlotName(FunctionNode fn, int i) =>
+        fn.SavedNames is { } own && i < own.Length ? own[i] : i switch { 0 => "self", 1 => "other", _ => $"[{i}]" };
 
     private string OpLabel(FunctionNode fn)
     {

@@ -30,14 +30,14 @@ public partial class Tensor
         {
             var r = a.Backend.MatMul(a.Unsqueeze0(), b.Unsqueeze1(), [1, 1]);
             return Graph.RecordAt(new CallSite(callerFile, callerLine, callerMember), r.AsShape([]), "DotBackward0", [a, b],
-                static (g, s) => [s.NeedsGrad(0) ? g * s[1] : null, s.NeedsGrad(1) ? g * s[0] : null],
+                static (g, s) => [s.NeedsGrad(0) ? g * s.Other : null, s.NeedsGrad(1) ? g * s.Self : null],
                 save: [b.RequiresGrad ? a : null, a.RequiresGrad ? b : null]);
         }
         if (a.Rank == 2 && b.Rank == 1)
         {
             var r = a.Backend.MatMul(a, b.Unsqueeze1(), [a._shape[0], 1]);
             return Graph.RecordAt(new CallSite(callerFile, callerLine, callerMember), r.AsShape([a._shape[0]]), "MvBackward0", [a, b],
-                static (g, s) => [s.NeedsGrad(0) ? g.Unsqueeze(1) * s[1] : null, s.NeedsGrad(1) ? s[0].T.MatMul(g) : null],
+                static (g, s) => [s.NeedsGrad(0) ? g.Unsqueeze(1) * s.Other : null, s.NeedsGrad(1) ? s.Self.T.MatMul(g) : null],
                 save: [b.RequiresGrad ? a : null, a.RequiresGrad ? b : null]);
         }
         if (a.Rank == 1) return a.Unsqueeze(0).MatMul(b).Squeeze(-2);
@@ -48,8 +48,8 @@ public partial class Tensor
         int[] outShape = [.. batch, a._shape[^2], b._shape[^1]];
         string name = a.Rank == 2 && b.Rank == 2 ? "MmBackward0" : "BmmBackward0";
         return Graph.RecordAt(new CallSite(callerFile, callerLine, callerMember), a.Backend.MatMul(a, b, outShape), name, [a, b],
-            static (g, s) => [s.NeedsGrad(0) ? g.MatMul(s[1].Transpose(-1, -2)) : null,
-                              s.NeedsGrad(1) ? s[0].Transpose(-1, -2).MatMul(g) : null],
+            static (g, s) => [s.NeedsGrad(0) ? g.MatMul(s.Other.Transpose(-1, -2)) : null,
+                              s.NeedsGrad(1) ? s.Self.Transpose(-1, -2).MatMul(g) : null],
             save: [b.RequiresGrad ? a : null, a.RequiresGrad ? b : null]);
     }
 
@@ -88,8 +88,8 @@ public partial class Tensor
         var result = input.Backend.MatMul(input, wt, outShape);
         result.Backend.AddRowsInPlace(result, bias);   // PyTorch's addmm adds the bias into the product's buffer too
         return Graph.RecordAt(new CallSite(callerFile, callerLine, callerMember), result, "AddmmBackward0", [input, weight, bias], static (g, s) =>
-            [s.NeedsGrad(0) ? g.MatMul(s[1]) : null,
-             s.NeedsGrad(1) ? g.T.MatMul(s[0]) : null,
+            [s.NeedsGrad(0) ? g.MatMul(s.Other) : null,
+             s.NeedsGrad(1) ? g.T.MatMul(s.Self) : null,
              s.NeedsGrad(2) ? g.Sum(0) : null],
             save: [weight.RequiresGrad ? input : null, input.RequiresGrad ? weight : null]);
     }

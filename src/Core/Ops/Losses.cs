@@ -57,13 +57,13 @@ public partial class Tensor
                 "reshape one of them so that the shapes are equal.");
         Tensor a = this, b = target;
         PrepareBinary(ref a, ref b, "MseLoss");
-        var diff = a.Backend.Binary(a, b, BinaryOp.Sub, _shape);
-        var squares = diff.Backend.Binary(diff, diff, BinaryOp.Mul, _shape);
+        var diff = a.Backend.Binary(a, b, BinaryKernel.Sub, _shape);
+        var squares = diff.Backend.Binary(diff, diff, BinaryKernel.Mul, _shape);
         double n = NumElements;
-        var loss = Backend.Scalar(Backend.ReduceAll(squares, ReduceOp.Sum), n, BinaryOp.Div, false);
+        var loss = Backend.Scalar(Backend.ReduceAll(squares, ReduceKernel.Sum), n, BinaryKernel.Div, false);
         return Graph.Record(loss, "MseLossBackward0", [a, b], (g, s) =>
         {
-            var gi = (s[0] - s[1]) * (g * Scalar(2.0 / n));   // a 0-d Float64 constant takes the gradient's dtype
+            var gi = (s.Self - s.Other) * (g * Scalar(2.0 / n));   // a 0-d Float64 constant takes the gradient's dtype
             return [s.NeedsGrad(0) ? gi : null, s.NeedsGrad(1) ? -gi : null];
         }, save: [a, b]);
     }

@@ -9,7 +9,7 @@ public partial class Tensor
     public Tensor Sum()
     {
         var inShape = _shape;
-        return Graph.Record(Backend.ReduceAll(this, ReduceOp.Sum), "SumBackward0", [this], (g, _) => [g.Expand(inShape)]);
+        return Graph.Record(Backend.ReduceAll(this, ReduceKernel.Sum), "SumBackward0", [this], (g, _) => [g.Expand(inShape)]);
     }
 
     /// <summary>The sum over dimension <paramref name="dim"/> (<c>t.sum(dim, keepdim)</c>).</summary>
@@ -17,7 +17,7 @@ public partial class Tensor
     {
         int d = Shape.NormalizeDim(dim, Rank);
         var inShape = _shape;
-        var kept = Rank == 0 ? Backend.Contiguous(this) : Backend.ReduceDim(this, d, ReduceOp.Sum);
+        var kept = Rank == 0 ? Backend.Contiguous(this) : Backend.ReduceDim(this, d, ReduceKernel.Sum);
         var result = keepDim || Rank == 0 ? kept : kept.AsShape(_shape.Where((_, i) => i != d).ToArray());
         return Graph.Record(result, "SumBackward1", [this],
             (g, _) => [(keepDim || inShape.Length == 0 ? g : g.Unsqueeze(d)).Expand(inShape)]);
@@ -28,8 +28,8 @@ public partial class Tensor
     {
         var inShape = _shape;
         float n = NumElements;
-        var sum = Backend.ReduceAll(this, ReduceOp.Sum);
-        return Graph.Record(sum.Backend.Scalar(sum, n, BinaryOp.Div, false), "MeanBackward0", [this], (g, _) => [g.Expand(inShape) / n]);
+        var sum = Backend.ReduceAll(this, ReduceKernel.Sum);
+        return Graph.Record(sum.Backend.Scalar(sum, n, BinaryKernel.Div, false), "MeanBackward0", [this], (g, _) => [g.Expand(inShape) / n]);
     }
 
     /// <summary>The mean over dimension <paramref name="dim"/> (<c>t.mean(dim, keepdim)</c>).</summary>
@@ -40,7 +40,7 @@ public partial class Tensor
         Tensor sum;
         using (GradMode.Set(false)) sum = Sum(d, keepDim);
         var inShape = _shape;
-        return Graph.Record(sum.Backend.Scalar(sum, n, BinaryOp.Div, false), "MeanBackward1", [this],
+        return Graph.Record(sum.Backend.Scalar(sum, n, BinaryKernel.Div, false), "MeanBackward1", [this],
             (g, _) => [(keepDim || inShape.Length == 0 ? g : g.Unsqueeze(d)).Expand(inShape) / n]);
     }
 
@@ -50,11 +50,11 @@ public partial class Tensor
     {
         if (NumElements == 0)
             throw new ArgumentException($"max(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument. ({Describe()})");
-        return Graph.Record(Backend.ReduceAll(this, ReduceOp.Max), "MaxBackward1", [this], static (g, s) =>
+        return Graph.Record(Backend.ReduceAll(this, ReduceKernel.Max), "MaxBackward1", [this], static (g, s) =>
         {
-            var mask = s[0].Backend.Binary(s[0].Backend.Contiguous(s[0]), s.Output, BinaryOp.EqMask, s[0]._shape);
-            var count = mask.Backend.ReduceAll(mask, ReduceOp.Sum);
-            return [g * mask.Backend.Binary(mask, count, BinaryOp.Div, mask._shape)];
+            var mask = s.Self.Backend.Binary(s.Self.Backend.Contiguous(s.Self), s.Result, BinaryKernel.EqMask, s.Self._shape);
+            var count = mask.Backend.ReduceAll(mask, ReduceKernel.Sum);
+            return [g * mask.Backend.Binary(mask, count, BinaryKernel.Div, mask._shape)];
         }, save: [this], saveOutput: true);
     }
 

@@ -10,7 +10,7 @@ public partial class Tensor
         var y = Rank == 0 ? Backend.Full([], DType, 1) : Backend.Softmax(this, d, log: false);
         return Graph.Record(y, "SoftmaxBackward0", [this], (g, s) =>
         {
-            var yy = s.Output;
+            var yy = s.Result;
             return [yy * (g - (g * yy).Sum(d, keepDim: true))];
         }, saveOutput: true);
     }
@@ -21,6 +21,6 @@ public partial class Tensor
         int d = Shape.NormalizeDim(dim, Rank);
         var y = Rank == 0 ? Backend.Full([], DType, 0) : Backend.Softmax(this, d, log: true);
         return Graph.Record(y, "LogSoftmaxBackward0", [this],
-            (g, s) => [g - s.Output.Exp() * g.Sum(d, keepDim: true)], saveOutput: true);
+            (g, s) => [g - s.Result.Exp() * g.Sum(d, keepDim: true)], saveOutput: true);
     }
 }

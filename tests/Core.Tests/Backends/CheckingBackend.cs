@@ -105,15 +105,15 @@ internal sealed class CheckingBackend : CpuBackend
     public override Tensor Convert(Tensor t, DType dtype) { Enter("Convert", t); return Result("Convert", base.Convert(t, dtype)); }
     public override void CopyInto(Tensor dst, Tensor src) { Enter("CopyInto", dst, src); base.CopyInto(dst, src); }
 
-    public override Tensor Unary(Tensor x, UnaryOp op) { Enter("Unary", x); return Result("Unary", base.Unary(x, op)); }
-    public override Tensor Binary(Tensor a, Tensor b, BinaryOp op, int[] outShape) { Enter("Binary", a, b); return Result("Binary", base.Binary(a, b, op, outShape)); }
-    public override Tensor Scalar(Tensor x, double s, BinaryOp op, bool scalarFirst) { Enter("Scalar", x); return Result("Scalar", base.Scalar(x, s, op, scalarFirst)); }
-    public override Tensor Compare(Tensor x, double value, CompareOp op) { Enter("Compare", x); return Result("Compare", base.Compare(x, value, op)); }
+    public override Tensor Unary(Tensor x, UnaryKernel op) { Enter("Unary", x); return Result("Unary", base.Unary(x, op)); }
+    public override Tensor Binary(Tensor a, Tensor b, BinaryKernel op, int[] outShape) { Enter("Binary", a, b); return Result("Binary", base.Binary(a, b, op, outShape)); }
+    public override Tensor Scalar(Tensor x, double s, BinaryKernel op, bool scalarFirst) { Enter("Scalar", x); return Result("Scalar", base.Scalar(x, s, op, scalarFirst)); }
+    public override Tensor Compare(Tensor x, double value, CompareKernel op) { Enter("Compare", x); return Result("Compare", base.Compare(x, value, op)); }
     public override Tensor MaskedFill(Tensor x, Tensor mask, double value) { Enter("MaskedFill", x, mask); return Result("MaskedFill", base.MaskedFill(x, mask, value)); }
     public override Tensor ReluGrad(Tensor g, Tensor output) { Enter("ReluGrad", g, output); return Result("ReluGrad", base.ReluGrad(g, output)); }
 
-    public override Tensor ReduceAll(Tensor x, ReduceOp op) { Enter("ReduceAll", x); return Result("ReduceAll", base.ReduceAll(x, op)); }
-    public override Tensor ReduceDim(Tensor x, int dim, ReduceOp op) { Enter("ReduceDim", x); return Result("ReduceDim", base.ReduceDim(x, dim, op)); }
+    public override Tensor ReduceAll(Tensor x, ReduceKernel op) { Enter("ReduceAll", x); return Result("ReduceAll", base.ReduceAll(x, op)); }
+    public override Tensor ReduceDim(Tensor x, int dim, ReduceKernel op) { Enter("ReduceDim", x); return Result("ReduceDim", base.ReduceDim(x, dim, op)); }
     public override Tensor ArgMax(Tensor x, int dim) { Enter("ArgMax", x); return Result("ArgMax", base.ArgMax(x, dim)); }
     public override Tensor Softmax(Tensor x, int dim, bool log) { Enter("Softmax", x); return Result("Softmax", base.Softmax(x, dim, log)); }
 

@@ -25,15 +25,15 @@ internal class CpuBackend : Backend
     public override Tensor Convert(Tensor t, DType dtype) => CpuKernels.Convert(t, dtype);
     public override void CopyInto(Tensor dst, Tensor src) => CpuKernels.CopyInto(dst, src);
 
-    public override Tensor Unary(Tensor x, UnaryOp op) => CpuKernels.Unary(x, op);
-    public override Tensor Binary(Tensor a, Tensor b, BinaryOp op, int[] outShape) => CpuKernels.Binary(a, b, op, outShape);
-    public override Tensor Scalar(Tensor x, double s, BinaryOp op, bool scalarFirst) => CpuKernels.Scalar(x, s, op, scalarFirst);
-    public override Tensor Compare(Tensor x, double value, CompareOp op) => CpuKernels.Compare(x, value, op);
+    public override Tensor Unary(Tensor x, UnaryKernel op) => CpuKernels.Unary(x, op);
+    public override Tensor Binary(Tensor a, Tensor b, BinaryKernel op, int[] outShape) => CpuKernels.Binary(a, b, op, outShape);
+    public override Tensor Scalar(Tensor x, double s, BinaryKernel op, bool scalarFirst) => CpuKernels.Scalar(x, s, op, scalarFirst);
+    public override Tensor Compare(Tensor x, double value, CompareKernel op) => CpuKernels.Compare(x, value, op);
     public override Tensor MaskedFill(Tensor x, Tensor mask, double value) => CpuKernels.MaskedFill(x, mask, value);
     public override Tensor ReluGrad(Tensor g, Tensor output) => CpuKernels.ReluGrad(g, output);
 
-    public override Tensor ReduceAll(Tensor x, ReduceOp op) => CpuKernels.ReduceAll(x, op);
-    public override Tensor ReduceDim(Tensor x, int dim, ReduceOp op) => CpuKernels.ReduceDim(x, dim, op);
+    public override Tensor ReduceAll(Tensor x, ReduceKernel op) => CpuKernels.ReduceAll(x, op);
+    public override Tensor ReduceDim(Tensor x, int dim, ReduceKernel op) => CpuKernels.ReduceDim(x, dim, op);
     public override Tensor ArgMax(Tensor x, int dim) => CpuKernels.ArgMax(x, dim);
     public override Tensor Softmax(Tensor x, int dim, bool log) => CpuKernels.Softmax(x, dim, log);
 

@@ -3,39 +3,33 @@ using System.Numerics.Tensors;
 
 namespace Functional;
 
-internal enum UnaryOp { Neg, Exp, Log, Sqrt, Abs, Sigmoid, Tanh, Relu, Sign }
-
-internal enum CompareOp { Eq, Ge, Gt }
-
-internal enum BinaryOp { Add, Sub, Mul, Div, Pow, EqMask }
-
 internal static partial class CpuKernels
 {
     // ---- unary ----------------------------------------------------------------------------------------
 
-    public static Tensor Unary(Tensor x, UnaryOp op) => x.DType switch
+    public static Tensor Unary(Tensor x, UnaryKernel op) => x.DType switch
     {
         DType.Float32 => Unary<float>(x, op),
         DType.Float64 => Unary<double>(x, op),
         _ => throw NotForInt64(op.ToString(), x),
     };
 
-    private static Tensor Unary<T>(Tensor x, UnaryOp op) where T : unmanaged, IFloatingPointIeee754<T>
+    private static Tensor Unary<T>(Tensor x, UnaryKernel op) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var src = x.ContiguousSpan<T>();
         var dst = GC.AllocateUninitializedArray<T>(src.Length);   // every element is written
         var d = dst.AsSpan();
         switch (op)
         {
-            case UnaryOp.Neg: TensorPrimitives.Negate(src, d); break;
-            case UnaryOp.Exp: TensorPrimitives.Exp(src, d); break;
-            case UnaryOp.Log: TensorPrimitives.Log(src, d); break;
-            case UnaryOp.Sqrt: TensorPrimitives.Sqrt(src, d); break;
-            case UnaryOp.Abs: TensorPrimitives.Abs(src, d); break;
-            case UnaryOp.Sigmoid: TensorPrimitives.Sigmoid(src, d); break;
-            case UnaryOp.Tanh: TensorPrimitives.Tanh(src, d); break;
-            case UnaryOp.Relu: TensorPrimitives.Max(src, T.Zero, d); break;   // Max propagates NaN, as relu does
-            case UnaryOp.Sign:
+            case UnaryKernel.Neg: TensorPrimitives.Negate(src, d); break;
+            case UnaryKernel.Exp: TensorPrimitives.Exp(src, d); break;
+            case UnaryKernel.Log: TensorPrimitives.Log(src, d); break;
+            case UnaryKernel.Sqrt: TensorPrimitives.Sqrt(src, d); break;
+            case UnaryKernel.Abs: TensorPrimitives.Abs(src, d); break;
+            case UnaryKernel.Sigmoid: TensorPrimitives.Sigmoid(src, d); break;
+            case UnaryKernel.Tanh: TensorPrimitives.Tanh(src, d); break;
+            case UnaryKernel.Relu: TensorPrimitives.Max(src, T.Zero, d); break;   // Max propagates NaN, as relu does
+            case UnaryKernel.Sign:
                 for (int i = 0; i < src.Length; i++) d[i] = T.IsNaN(src[i]) ? src[i] : T.CreateTruncating(T.Sign(src[i]));
                 break;
             default: throw new ArgumentOutOfRangeException(nameof(op));
@@ -81,20 +75,20 @@ internal static partial class CpuKernels
     }
 
     /// <summary>A mask of x's shape and dtype: 1 where <c>x op value</c> holds, else 0. Never differentiated.</summary>
-    public static Tensor Compare(Tensor x, double value, CompareOp op) => x.DType switch
+    public static Tensor Compare(Tensor x, double value, CompareKernel op) => x.DType switch
     {
         DType.Float32 => Compare<float>(x, (float)value, op),
         DType.Float64 => Compare<double>(x, value, op),
         _ => throw NotForInt64(op.ToString(), x),
     };
 
-    private static Tensor Compare<T>(Tensor x, T v, CompareOp op) where T : unmanaged, IFloatingPointIeee754<T>
+    private static Tensor Compare<T>(Tensor x, T v, CompareKernel op) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var src = x.ContiguousSpan<T>();
         var dst = GC.AllocateUninitializedArray<T>(src.Length);   // every element is written
         for (int i = 0; i < src.Length; i++)
         {
-            bool r = op switch { CompareOp.Eq => src[i] == v, CompareOp.Ge => src[i] >= v, _ => src[i] > v };
+            bool r = op switch { CompareKernel.Eq => src[i] == v, CompareKernel.Ge => src[i] >= v, _ => src[i] > v };
             dst[i] = r ? T.One : T.Zero;
         }
         return Wrap(dst, (int[])x._shape.Clone());
@@ -118,14 +112,14 @@ internal static partial class CpuKernels
 
     // ---- binary with broadcasting ---------------------------------------------------------------------
 
-    public static Tensor Binary(Tensor a, Tensor b, BinaryOp op, int[] outShape) => a.DType switch
+    public static Tensor Binary(Tensor a, Tensor b, BinaryKernel op, int[] outShape) => a.DType switch
     {
         DType.Float32 => Binary<float>(a, b, op, outShape),
         DType.Float64 => Binary<double>(a, b, op, outShape),
         _ => throw NotForInt64(op.ToString(), a),
     };
 
-    private static Tensor Binary<T>(Tensor a, Tensor b, BinaryOp op, int[] outShape) where T : unmanaged, IFloatingPointIeee754<T>
+    private static Tensor Binary<T>(Tensor a, Tensor b, BinaryKernel op, int[] outShape) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = Shape.Product(outShape);
         var dst = GC.AllocateUninitializedArray<T>(n);   // every element is written
@@ -162,7 +156,7 @@ internal static partial class CpuKernels
     }
 
     /// <summary>One innermost row: out[i] = a[i*sa] op b[i*sb], with TensorPrimitives where the strides allow.</summary>
-    private static void BinaryRow<T>(BinaryOp op, T[] A, int ia, int sa, T[] B, int ib, int sb, T[] O, int io, int n)
+    private static void BinaryRow<T>(BinaryKernel op, T[] A, int ia, int sa, T[] B, int ib, int sb, T[] O, int io, int n)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var o = O.AsSpan(io, n);
@@ -171,11 +165,11 @@ internal static partial class CpuKernels
             var x = A.AsSpan(ia, n); var y = B.AsSpan(ib, n);
             switch (op)
             {
-                case BinaryOp.Add: TensorPrimitives.Add(x, y, o); return;
-                case BinaryOp.Sub: TensorPrimitives.Subtract(x, y, o); return;
-                case BinaryOp.Mul: TensorPrimitives.Multiply(x, y, o); return;
-                case BinaryOp.Div: TensorPrimitives.Divide(x, y, o); return;
-                case BinaryOp.Pow: TensorPrimitives.Pow(x, y, o); return;
+                case BinaryKernel.Add: TensorPrimitives.Add(x, y, o); return;
+                case BinaryKernel.Sub: TensorPrimitives.Subtract(x, y, o); return;
+                case BinaryKernel.Mul: TensorPrimitives.Multiply(x, y, o); return;
+                case BinaryKernel.Div: TensorPrimitives.Divide(x, y, o); return;
+                case BinaryKernel.Pow: TensorPrimitives.Pow(x, y, o); return;
             }
         }
         else if (sa == 1 && sb == 0)
@@ -183,11 +177,11 @@ internal static partial class CpuKernels
             var x = A.AsSpan(ia, n); T y = B[ib];
             switch (op)
             {
-                case BinaryOp.Add: TensorPrimitives.Add(x, y, o); return;
-                case BinaryOp.Sub: TensorPrimitives.Subtract(x, y, o); return;
-                case BinaryOp.Mul: TensorPrimitives.Multiply(x, y, o); return;
-                case BinaryOp.Div: TensorPrimitives.Divide(x, y, o); return;
-                case BinaryOp.Pow: TensorPrimitives.Pow(x, y, o); return;
+                case BinaryKernel.Add: TensorPrimitives.Add(x, y, o); return;
+                case BinaryKernel.Sub: TensorPrimitives.Subtract(x, y, o); return;
+                case BinaryKernel.Mul: TensorPrimitives.Multiply(x, y, o); return;
+                case BinaryKernel.Div: TensorPrimitives.Divide(x, y, o); return;
+                case BinaryKernel.Pow: TensorPrimitives.Pow(x, y, o); return;
             }
         }
         else if (sa == 0 && sb == 1)
@@ -195,52 +189,52 @@ internal static partial class CpuKernels
             T x = A[ia]; var y = B.AsSpan(ib, n);
             switch (op)
             {
-                case BinaryOp.Add: TensorPrimitives.Add(y, x, o); return;
-                case BinaryOp.Sub: TensorPrimitives.Subtract(x, y, o); return;
-                case BinaryOp.Mul: TensorPrimitives.Multiply(y, x, o); return;
-                case BinaryOp.Div: TensorPrimitives.Divide(x, y, o); return;
-                case BinaryOp.Pow: TensorPrimitives.Pow(x, y, o); return;
+                case BinaryKernel.Add: TensorPrimitives.Add(y, x, o); return;
+                case BinaryKernel.Sub: TensorPrimitives.Subtract(x, y, o); return;
+                case BinaryKernel.Mul: TensorPrimitives.Multiply(y, x, o); return;
+                case BinaryKernel.Div: TensorPrimitives.Divide(x, y, o); return;
+                case BinaryKernel.Pow: TensorPrimitives.Pow(x, y, o); return;
             }
         }
         for (int i = 0, p = ia, q = ib; i < n; i++, p += sa, q += sb) o[i] = Apply(op, A[p], B[q]);
     }
 
-    private static T Apply<T>(BinaryOp op, T x, T y) where T : IFloatingPointIeee754<T> => op switch
+    private static T Apply<T>(BinaryKernel op, T x, T y) where T : IFloatingPointIeee754<T> => op switch
     {
-        BinaryOp.Add => x + y,
-        BinaryOp.Sub => x - y,
-        BinaryOp.Mul => x * y,
-        BinaryOp.Div => x / y,
-        BinaryOp.Pow => T.Pow(x, y),
-        BinaryOp.EqMask => x == y || (T.IsNaN(x) && T.IsNaN(y)) ? T.One : T.Zero,   // NaN matches NaN: max() sends its gradient there
+        BinaryKernel.Add => x + y,
+        BinaryKernel.Sub => x - y,
+        BinaryKernel.Mul => x * y,
+        BinaryKernel.Div => x / y,
+        BinaryKernel.Pow => T.Pow(x, y),
+        BinaryKernel.EqMask => x == y || (T.IsNaN(x) && T.IsNaN(y)) ? T.One : T.Zero,   // NaN matches NaN: max() sends its gradient there
         _ => throw new ArgumentOutOfRangeException(nameof(op)),
     };
 
     // ---- tensor op scalar -----------------------------------------------------------------------------
 
     /// <summary>out = x op s (or s op x when <paramref name="scalarFirst"/>), in x's dtype.</summary>
-    public static Tensor Scalar(Tensor x, double s, BinaryOp op, bool scalarFirst) => x.DType switch
+    public static Tensor Scalar(Tensor x, double s, BinaryKernel op, bool scalarFirst) => x.DType switch
     {
         DType.Float32 => Scalar<float>(x, (float)s, op, scalarFirst),
         DType.Float64 => Scalar<double>(x, s, op, scalarFirst),
         _ => throw NotForInt64(op.ToString(), x),
     };
 
-    private static Tensor Scalar<T>(Tensor x, T s, BinaryOp op, bool scalarFirst) where T : unmanaged, IFloatingPointIeee754<T>
+    private static Tensor Scalar<T>(Tensor x, T s, BinaryKernel op, bool scalarFirst) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var src = x.ContiguousSpan<T>();
         var dst = GC.AllocateUninitializedArray<T>(src.Length);   // every element is written
         var d = dst.AsSpan();
         switch (op, scalarFirst)
         {
-            case (BinaryOp.Add, _): TensorPrimitives.Add(src, s, d); break;
-            case (BinaryOp.Mul, _): TensorPrimitives.Multiply(src, s, d); break;
-            case (BinaryOp.Sub, false): TensorPrimitives.Subtract(src, s, d); break;
-            case (BinaryOp.Sub, true): TensorPrimitives.Subtract(s, src, d); break;
-            case (BinaryOp.Div, false): TensorPrimitives.Divide(src, s, d); break;
-            case (BinaryOp.Div, true): TensorPrimitives.Divide(s, src, d); break;
-            case (BinaryOp.Pow, false): TensorPrimitives.Pow(src, s, d); break;
-            case (BinaryOp.Pow, true): TensorPrimitives.Pow(s, src, d); break;
+            case (BinaryKernel.Add, _): TensorPrimitives.Add(src, s, d); break;
+            case (BinaryKernel.Mul, _): TensorPrimitives.Multiply(src, s, d); break;
+            case (BinaryKernel.Sub, false): TensorPrimitives.Subtract(src, s, d); break;
+            case (BinaryKernel.Sub, true): TensorPrimitives.Subtract(s, src, d); break;
+            case (BinaryKernel.Div, false): TensorPrimitives.Divide(src, s, d); break;
+            case (BinaryKernel.Div, true): TensorPrimitives.Divide(s, src, d); break;
+            case (BinaryKernel.Pow, false): TensorPrimitives.Pow(src, s, d); break;
+            case (BinaryKernel.Pow, true): TensorPrimitives.Pow(s, src, d); break;
             default:
                 for (int i = 0; i < src.Length; i++) d[i] = scalarFirst ? Apply(op, s, src[i]) : Apply(op, src[i], s);
                 break;

@@ -3,22 +3,20 @@ using System.Numerics.Tensors;
 
 namespace Functional;
 
-internal enum ReduceOp { Sum, Max }
-
 internal static partial class CpuKernels
 {
     /// <summary>The sum or max of all elements, as a 0-d tensor.</summary>
-    public static Tensor ReduceAll(Tensor x, ReduceOp op) => x.DType switch
+    public static Tensor ReduceAll(Tensor x, ReduceKernel op) => x.DType switch
     {
         DType.Float32 => ReduceAll<float>(x, op),
         DType.Float64 => ReduceAll<double>(x, op),
         _ => throw NotForInt64(op.ToString(), x),
     };
 
-    private static Tensor ReduceAll<T>(Tensor x, ReduceOp op) where T : unmanaged, IFloatingPointIeee754<T>
+    private static Tensor ReduceAll<T>(Tensor x, ReduceKernel op) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var src = x.ContiguousSpan<T>();
-        T r = op == ReduceOp.Sum ? PairwiseSum(src) : TensorPrimitives.Max(src);
+        T r = op == ReduceKernel.Sum ? PairwiseSum(src) : TensorPrimitives.Max(src);
         return Wrap(new[] { r }, []);
     }
 
@@ -56,7 +54,7 @@ internal static partial class CpuKernels
     }
 
     /// <summary>Reduces dimension <paramref name="dim"/> (already normalized); the result keeps it as size 1.</summary>
-    public static Tensor ReduceDim(Tensor x, int dim, ReduceOp op) => x.DType switch
+    public static Tensor ReduceDim(Tensor x, int dim, ReduceKernel op) => x.DType switch
     {
         DType.Float32 => ReduceDim<float>(x, dim, op),
         DType.Float64 => ReduceDim<double>(x, dim, op),
@@ -71,7 +69,7 @@ internal static partial class CpuKernels
         return (outer, shape[dim], inner);
     }
 
-    private static Tensor ReduceDim<T>(Tensor x, int dim, ReduceOp op) where T : unmanaged, IFloatingPointIeee754<T>
+    private static Tensor ReduceDim<T>(Tensor x, int dim, ReduceKernel op) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var src = x.ContiguousSpan<T>();
         var (outer, n, inner) = Split(x._shape, dim);
@@ -80,7 +78,7 @@ internal static partial class CpuKernels
         var dst = new T[outer * inner];
         if (n == 0)
         {
-            if (op == ReduceOp.Max)
+            if (op == ReduceKernel.Max)
                 throw new ArgumentException($"max(): Expected reduction dim {dim} to have non-zero size ({x.Describe()}).");
             return Wrap(dst, outShape);   // an empty sum is 0
         }
@@ -88,7 +86,7 @@ internal static partial class CpuKernels
         {
             var row = dst.AsSpan(o * inner, inner);
             int baseIdx = o * n * inner;
-            if (op == ReduceOp.Sum)
+            if (op == ReduceKernel.Sum)
             {
                 if (inner == 1) row[0] = PairwiseSum(src.Slice(baseIdx, n));
                 else PairwiseRows(src, baseIdx, n, inner, row);
