@@ -38,6 +38,33 @@ public class CallSiteMessageTests
     }
 
     [Fact]
+    public void A_composed_op_records_the_users_line_not_the_librarys()
+    {
+        // Note [User Call Site]: v @ m with a 1-D v is unsqueeze, MatMul and squeeze inside the library; the MatMul that
+        // saves v must name this line, not LinearAlgebra.cs.
+        var v = Tensor.From([1f, 2f], requiresGrad: true);
+        var m = Tensor.From([1f, 2f, 3f, 4f], [2, 2], requiresGrad: true);
+        var y = v.MatMul(m); int saved = Line();
+        using (Autograd.NoGrad()) v.Mul_(2f);
+        var e = Assert.Throws<VersionMismatchException>(() => y.Sum().Backward());
+        Assert.Equal(saved, e.SavedAt.Line);
+        Assert.EndsWith(File, e.SavedAt.FilePath);
+    }
+
+    [Fact]
+    public void A_library_line_is_never_reported_as_the_users()
+    {
+        // Nn.ReLU.Forward calls Relu inside the library: with no user site to carry, the node's site is unknown rather
+        // than ReLU.cs.
+        var x = Tensor.From([1f, -2f], requiresGrad: true);
+        var y = new ReLU().Forward(x * 1f);
+        using (Autograd.NoGrad()) y.Detach().Zero_();
+        var e = Assert.Throws<VersionMismatchException>(() => y.Sum().Backward());
+        Assert.False(e.SavedAt.IsKnown);
+        Assert.DoesNotContain("ReLU.cs", e.Message);
+    }
+
+    [Fact]
     public void Every_write_since_the_save_is_listed_in_order()
     {
         var x = Tensor.From([1f, 2f], requiresGrad: true);

@@ -95,6 +95,7 @@ internal static class Graph
                                   Tensor?[]? save, bool saveOutput, double? scalar, AutogradMeta? rebase, bool fresh = false,
                                   CallSite site = default)
     {
+        site = UserSite.Resolve(site);   // Note [User Call Site]
         List<CutInput>? cuts = null;
         var next = new Node?[inputs.Length];
         int[]?[]? shapes = null;   // only where an input's shape or dtype differs from the output's (the engine conforms those)

@@ -104,6 +104,7 @@ public partial class Tensor
     internal Tensor InPlace(string op, CallSite site, string nodeName, Tensor newValue, Tensor[] inputs, BackwardRule rule,
                            Tensor?[]? save = null, bool saveOutput = false, double? scalar = null)
     {
+        site = UserSite.Resolve(site);   // Note [User Call Site]
         CheckNoInternalOverlap(op);
         bool record = Graph.ShouldRecord(inputs);
         if (!record && GradMode.IsEnabled && _viewBase is { RequiresGrad: true } viewed) CheckNoGradViewWrite(op, site, viewed);

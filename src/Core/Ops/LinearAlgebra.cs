@@ -40,8 +40,11 @@ public partial class Tensor
                 static (g, s) => [s.NeedsGrad(0) ? g.Unsqueeze(1) * s.Other : null, s.NeedsGrad(1) ? s.Self.T.MatMul(g) : null],
                 save: [b.RequiresGrad ? a : null, a.RequiresGrad ? b : null]);
         }
-        if (a.Rank == 1) return a.Unsqueeze(0).MatMul(b).Squeeze(-2);
-        if (b.Rank == 1) return a.MatMul(b.Unsqueeze(1)).Squeeze(-1);
+        if (a.Rank == 1 || b.Rank == 1)
+        {
+            using var _ = UserSite.Enter(new CallSite(callerFile, callerLine, callerMember));   // Note [User Call Site]
+            return a.Rank == 1 ? a.Unsqueeze(0).MatMul(b).Squeeze(-2) : a.MatMul(b.Unsqueeze(1)).Squeeze(-1);
+        }
 
         var batch = Shape.TryBroadcast(a._shape[..^2], b._shape[..^2])
             ?? throw new ShapeMismatchException($"matmul: batch dimensions do not broadcast: {a.Describe()} @ {b.Describe()}.");
