@@ -13,11 +13,7 @@ namespace Functional;
 /// <summary>The backward engine behind <see cref="Tensor.Backward"/> and <see cref="Autograd.Grad"/>.</summary>
 internal static class Engine
 {
-    private static long _walks;
-    [ThreadStatic] private static long t_walk;
-
-    /// <summary>The id of the backward walk running on this thread, or 0.</summary>
-    internal static long CurrentWalk => t_walk;
+    private static long _walks;   // the last walk's id: ids are unique across threads (Note [Gradient Accumulation])
 
     /// <summary>Runs backward from <paramref name="roots"/>. With <paramref name="inputs"/> it returns their
     /// gradients and touches no accumulator; without, it accumulates into leaves and returns null.</summary>
@@ -118,8 +114,9 @@ internal static class Engine
 
         bool anomaly = AnomalyMode.IsEnabled;
         CancellationTokenSource? abandoned = null;   // created when a gradient-ready hook first fires; cancelled if the walk fails
-        long outerWalk = t_walk;
-        t_walk = Interlocked.Increment(ref _walks);
+        long outerStamp = Storage.CurrentStamp;   // a walk running a hook that runs a walk (Note [Gradient Accumulation])
+        long walk = Interlocked.Increment(ref _walks);
+        Storage.CurrentStamp = walk;
         try
         {
             using (GradMode.Set(createGraph))
@@ -132,7 +129,7 @@ internal static class Engine
                     if (node is AccumulateGrad acc)
                     {
                         if (grad is null) continue;
-                        if (acc.LeafMeta.Hooks is not null) { Expose(grad); grad = RunHooks(acc.LeafMeta, grad, acc); Expose(grad); }
+                        if (acc.LeafMeta.Hooks is not null) { Expose(grad, walk); grad = RunHooks(acc.LeafMeta, grad, acc); Expose(grad, walk); }
                         if (captureAt is not null)
                         {
                             if (captureAt.TryGetValue(acc, out var idx)) foreach (var i in idx) captured![i] = grad;
@@ -140,7 +137,7 @@ internal static class Engine
                         else
                         {
                             leafGrads.Add((acc.LeafMeta, grad));
-                            if (acc.LeafMeta.ReadyHooks is not null) { Expose(grad); RunReadyHooks(acc, grad, abandoned ??= new CancellationTokenSource()); }
+                            if (acc.LeafMeta.ReadyHooks is not null) { Expose(grad, walk); RunReadyHooks(acc, grad, abandoned ??= new CancellationTokenSource()); }
                         }
                         continue;
                     }
@@ -149,11 +146,11 @@ internal static class Engine
                     Tensor?[]? inputGrads = null;
                     if (grad is not null)
                     {
-                        Expose(grad);   // a rule may pass it on (AddBackward0 sends it to both inputs)
+                        Expose(grad, walk);   // a rule may pass it on (AddBackward0 sends it to both inputs)
                         if (fn.OutputMeta is { } meta)
                         {
                             grad = RunHooks(meta, grad, fn);
-                            Expose(grad);
+                            Expose(grad, walk);
                             if (meta.RetainsGrad && captureAt is null) leafGrads.Add((meta, grad));
                         }
                         if (captureAt is not null && captureAt.TryGetValue(fn, out var idx))
@@ -196,7 +193,7 @@ internal static class Engine
                 var delivered = new Dictionary<Storage, int>(ReferenceEqualityComparer.Instance);
                 foreach (var (_, g) in leafGrads) delivered[g._storage] = delivered.GetValueOrDefault(g._storage) + 1;
                 foreach (var (meta, g) in leafGrads)
-                    Accumulate(meta, g, createGraph, owned: IsOwned(g, t_walk, delivered));
+                    Accumulate(meta, g, createGraph, owned: IsOwned(g, walk, delivered));
                 return null;
             }
         }
@@ -205,7 +202,7 @@ internal static class Engine
             abandoned?.Cancel();   // Note [Gradient Ready]: work started on this walk's gradients is to be dropped
             throw;
         }
-        finally { t_walk = outerWalk; }
+        finally { Storage.CurrentStamp = outerStamp; }
     }
 
     /// <summary>Whether <paramref name="g"/> is a gradient this walk allocated and gave to one place only: its storage
@@ -213,12 +210,12 @@ internal static class Engine
     /// or retained grad receives it. (Only storages this walk allocated are marked, and no other thread can see them
     /// before the walk ends, so the mark needs no lock.)</summary>
     private static bool IsOwned(Tensor g, long walk, Dictionary<Storage, int> delivered) =>
-        g._storage.Walk == walk && !g._storage.Exposed && g._offset == 0 && g._isContiguous &&
+        g._storage.AllocationStamp == walk && !g._storage.Exposed && g._offset == 0 && g._isContiguous &&
         g.NumElements == g._storage.Length && delivered[g._storage] == 1;
 
-    private static void Expose(Tensor g)
+    private static void Expose(Tensor g, long walk)
     {
-        if (g._storage.Walk == t_walk) g._storage.Exposed = true;
+        if (g._storage.AllocationStamp == walk) g._storage.Exposed = true;
     }
 
     private static bool RunsRule(FunctionNode fn, HashSet<Node>? needed)
@@ -340,6 +337,18 @@ internal static class Engine
     // Later gradients are added in place under no-grad (PyTorch's `grad += new`), so `Grad` stays the same
     // accumulator object; with createGraph they are added out of place so the sum keeps its graph.
     // Accumulation is locked per leaf: concurrent backward passes that share a leaf lose no update.
+    //
+    // How the walk knows which storages it allocated: the Tensors layer gives every Storage an allocation stamp
+    // (Storage.AllocationStamp), copied when it is constructed from the thread-static Storage.CurrentStamp, 0 by
+    // default. Run sets CurrentStamp to its walk id for the duration of the walk and restores the outer value after, so
+    // a walk nested in a hook stamps its own storages and the outer walk's stamp is back when the hook returns. Walk ids
+    // come from one Interlocked counter, unique across threads, so a storage stamped with this walk's id was allocated
+    // by this walk, on this thread; one allocated on another thread carries that thread's stamp, never this walk's id,
+    // and is copied, as is anything else the walk cannot prove it owns. The stamp is a neutral hook of the Tensors
+    // layer, which knows nothing of walks: Storage names no Autograd type, and the cost per op is one thread-static read
+    // per allocation and 8 bytes per Storage, as before (Storage's layout and size are unchanged). Rejected: the engine
+    // keeping its own set of the storages it allocated needs a callback on every allocation, and a ConditionalWeakTable
+    // entry per allocation costs more than a tiny op itself.
     private static void Accumulate(AutogradMeta meta, Tensor g, bool createGraph, bool owned)
     {
         lock (meta)

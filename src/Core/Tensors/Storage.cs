@@ -17,12 +17,23 @@ internal abstract class Storage(Backend backend)
     /// <summary>Where the elements live.</summary>
     public Device Device => Backend.Device;
 
-    /// <summary>The backward walk running on this thread when the storage was allocated (0: none). The engine stores a
-    /// gradient it created itself, and handed to nobody else, as a leaf's Grad without copying it
-    /// (Note [Gradient Accumulation]).</summary>
-    public readonly long Walk = Engine.CurrentWalk;
+    [ThreadStatic] private static long t_stamp;
 
-    /// <summary>Set by the walk that allocated this storage when it hands the gradient to a rule, a hook or a
+    /// <summary>The allocation stamp this thread gives every storage it allocates from now on (0, the default: none). A
+    /// neutral hook of this layer: whoever needs to recognise the storages it allocated sets it for as long as it needs
+    /// and restores the previous value after. The backward walk sets it to the walk's id, so that it can store a gradient
+    /// it created itself, and handed to nobody else, as a leaf's Grad without copying it (Note [Gradient Accumulation]).
+    /// </summary>
+    public static long CurrentStamp
+    {
+        get => t_stamp;
+        set => t_stamp = value;
+    }
+
+    /// <summary>The <see cref="CurrentStamp"/> of the thread that allocated this storage, at the time it did.</summary>
+    public readonly long AllocationStamp = t_stamp;
+
+    /// <summary>Set by the backward walk that stamped this storage when it hands the gradient to a rule, a hook or a
     /// retained grad: then it may be held elsewhere and a leaf gets a copy.</summary>
     public bool Exposed;
 

@@ -1,15 +1,11 @@
-using System.Numerics;
-
 namespace Functional;
 
-/// <summary>
-/// The CPU backend: kernels over storages and view geometry. Kernels never record graph nodes and never check
-/// grad mode; the ops in <c>Ops/</c> call them and record. Elementwise work goes through <c>TensorPrimitives</c>.
-/// </summary>
+// Host memory behind CPU tensors: allocating a zero-filled tensor (Empty), wrapping an array the caller hands over
+// (Wrap), reading a tensor out as a fresh row-major array (ToContiguousArray), and the strided copy under them and under
+// the copy kernels (BroadcastStrides, CopyStrided, Coalesce). No kernel logic here: the kernels (Elementwise.cs, Reduce.cs,
+// Gemm.cs, Copy.cs) build on these.
 internal static partial class CpuKernels
 {
-    public static DTypeMismatchException NotForInt64(string op, Tensor x) => DTypeMismatchException.NotForInt64(op, x);
-
     /// <summary>A fresh contiguous tensor of the given dtype and shape, zero-filled.</summary>
     public static Tensor Empty(DType dtype, int[] shape)
     {
@@ -33,42 +29,6 @@ internal static partial class CpuKernels
         if (t._isContiguous) Array.Copy(src, t._offset, dst, 0, n);
         else CopyStrided(src, t._offset, t._strides, dst, 0, Shape.ContiguousStrides(t._shape), t._shape);
         return dst;
-    }
-
-    /// <summary>A contiguous copy of any tensor (same dtype).</summary>
-    public static Tensor Contiguous(Tensor t) => t.DType switch
-    {
-        DType.Float32 => Wrap(ToContiguousArray<float>(t), (int[])t._shape.Clone()),
-        DType.Float64 => Wrap(ToContiguousArray<double>(t), (int[])t._shape.Clone()),
-        _ => Wrap(ToContiguousArray<long>(t), (int[])t._shape.Clone()),
-    };
-
-    /// <summary>Copies <paramref name="src"/> (broadcast to dst's shape) into <paramref name="dst"/>'s storage, converting dtype.</summary>
-    public static void CopyInto(Tensor dst, Tensor src)
-    {
-        if (src.DType != dst.DType) src = Convert(src, dst.DType);
-        var strides = BroadcastStrides(src, dst._shape);
-        switch (dst.DType)
-        {
-            case DType.Float32: CopyStrided(src.StorageOf<float>().Data, src._offset, strides, dst.StorageOf<float>().Data, dst._offset, dst._strides, dst._shape); break;
-            case DType.Float64: CopyStrided(src.StorageOf<double>().Data, src._offset, strides, dst.StorageOf<double>().Data, dst._offset, dst._strides, dst._shape); break;
-            default: CopyStrided(src.StorageOf<long>().Data, src._offset, strides, dst.StorageOf<long>().Data, dst._offset, dst._strides, dst._shape); break;
-        }
-    }
-
-    /// <summary>A contiguous copy converted to <paramref name="dtype"/>.</summary>
-    public static Tensor Convert(Tensor t, DType dtype)
-    {
-        if (t.DType == dtype) return Contiguous(t);
-        return (t.DType, dtype) switch
-        {
-            (DType.Float32, DType.Float64) => Wrap(Array.ConvertAll(ToContiguousArray<float>(t), v => (double)v), (int[])t._shape.Clone()),
-            (DType.Float64, DType.Float32) => Wrap(Array.ConvertAll(ToContiguousArray<double>(t), v => (float)v), (int[])t._shape.Clone()),
-            (DType.Int64, DType.Float32) => Wrap(Array.ConvertAll(ToContiguousArray<long>(t), v => (float)v), (int[])t._shape.Clone()),
-            (DType.Int64, DType.Float64) => Wrap(Array.ConvertAll(ToContiguousArray<long>(t), v => (double)v), (int[])t._shape.Clone()),
-            (DType.Float32, DType.Int64) => Wrap(Array.ConvertAll(ToContiguousArray<float>(t), v => (long)v), (int[])t._shape.Clone()),
-            _ => Wrap(Array.ConvertAll(ToContiguousArray<double>(t), v => (long)v), (int[])t._shape.Clone()),
-        };
     }
 
     /// <summary>The strides that read <paramref name="t"/> broadcast to <paramref name="shape"/> (0 on broadcast dims).</summary>

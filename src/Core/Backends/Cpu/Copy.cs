@@ -1,0 +1,41 @@
+namespace Functional;
+
+// The copy and convert kernels behind Backend.Contiguous, Backend.Convert and Backend.CopyInto (the ops: Ops/Copy.cs).
+internal static partial class CpuKernels
+{
+    /// <summary>A contiguous copy of any tensor (same dtype).</summary>
+    public static Tensor Contiguous(Tensor t) => t.DType switch
+    {
+        DType.Float32 => Wrap(ToContiguousArray<float>(t), (int[])t._shape.Clone()),
+        DType.Float64 => Wrap(ToContiguousArray<double>(t), (int[])t._shape.Clone()),
+        _ => Wrap(ToContiguousArray<long>(t), (int[])t._shape.Clone()),
+    };
+
+    /// <summary>Copies <paramref name="src"/> (broadcast to dst's shape) into <paramref name="dst"/>'s storage, converting dtype.</summary>
+    public static void CopyInto(Tensor dst, Tensor src)
+    {
+        if (src.DType != dst.DType) src = Convert(src, dst.DType);
+        var strides = BroadcastStrides(src, dst._shape);
+        switch (dst.DType)
+        {
+            case DType.Float32: CopyStrided(src.StorageOf<float>().Data, src._offset, strides, dst.StorageOf<float>().Data, dst._offset, dst._strides, dst._shape); break;
+            case DType.Float64: CopyStrided(src.StorageOf<double>().Data, src._offset, strides, dst.StorageOf<double>().Data, dst._offset, dst._strides, dst._shape); break;
+            default: CopyStrided(src.StorageOf<long>().Data, src._offset, strides, dst.StorageOf<long>().Data, dst._offset, dst._strides, dst._shape); break;
+        }
+    }
+
+    /// <summary>A contiguous copy converted to <paramref name="dtype"/>.</summary>
+    public static Tensor Convert(Tensor t, DType dtype)
+    {
+        if (t.DType == dtype) return Contiguous(t);
+        return (t.DType, dtype) switch
+        {
+            (DType.Float32, DType.Float64) => Wrap(Array.ConvertAll(ToContiguousArray<float>(t), v => (double)v), (int[])t._shape.Clone()),
+            (DType.Float64, DType.Float32) => Wrap(Array.ConvertAll(ToContiguousArray<double>(t), v => (float)v), (int[])t._shape.Clone()),
+            (DType.Int64, DType.Float32) => Wrap(Array.ConvertAll(ToContiguousArray<long>(t), v => (float)v), (int[])t._shape.Clone()),
+            (DType.Int64, DType.Float64) => Wrap(Array.ConvertAll(ToContiguousArray<long>(t), v => (double)v), (int[])t._shape.Clone()),
+            (DType.Float32, DType.Int64) => Wrap(Array.ConvertAll(ToContiguousArray<float>(t), v => (long)v), (int[])t._shape.Clone()),
+            _ => Wrap(Array.ConvertAll(ToContiguousArray<double>(t), v => (long)v), (int[])t._shape.Clone()),
+        };
+    }
+}
