@@ -27,28 +27,6 @@ public class AutogradSemanticsTests
         var sq = Tensor.From(new float[,] { { 1, 2 }, { 3, 4 } }, requiresGrad: true);
         var cases = new (string Op, Func<Tensor> F, string Name)[]
         {
-            ("a+b", () => a + b, "AddBackward0"),
-            ("a+2", () => a + 2f, "AddBackward0"),
-            ("2+a", () => 2f + a, "AddBackward0"),
-            ("a-b", () => a - b, "SubBackward0"),
-            ("a-2", () => a - 2f, "SubBackward0"),
-            ("2-a", () => 2f - a, "RsubBackward1"),
-            ("a*b", () => a * b, "MulBackward0"),
-            ("a*2", () => a * 2f, "MulBackward0"),
-            ("2*a", () => 2f * a, "MulBackward0"),
-            ("a/b", () => a / b, "DivBackward0"),
-            ("a/2", () => a / 2f, "DivBackward0"),
-            ("2/a", () => 2f / a, "MulBackward0"),
-            ("-a", () => -a, "NegBackward0"),
-            ("a**2", () => a.Pow(2f), "PowBackward0"),
-            ("a**b", () => a.Pow(b), "PowBackward1"),
-            ("exp", () => a.Exp(), "ExpBackward0"),
-            ("log", () => a.Log(), "LogBackward0"),
-            ("sqrt", () => a.Sqrt(), "SqrtBackward0"),
-            ("abs", () => a.Abs(), "AbsBackward0"),
-            ("sigmoid", () => a.Sigmoid(), "SigmoidBackward0"),
-            ("tanh", () => a.Tanh(), "TanhBackward0"),
-            ("relu", () => a.Relu(), "ReluBackward0"),
             ("softmax(0)", () => a.Softmax(0), "SoftmaxBackward0"),
             ("log_softmax(0)", () => a.LogSoftmax(0), "LogSoftmaxBackward0"),
             ("sum()", () => a.Sum(), "SumBackward0"),
@@ -78,6 +56,11 @@ public class AutogradSemanticsTests
             ("cross_entropy", () => m.CrossEntropy(Tensor.From([2L, 0L])), "NllLossBackward0"),
             ("nll_loss", () => m.LogSoftmax(1).NllLoss(Tensor.From([2L, 0L])), "NllLossBackward0"),
         };
+        // The elementwise ops: every form of every row of the op table (names from op_table_reference.out, 1.13).
+        var elementwise =
+            OpTable.Unary.SelectMany(r => r.Forms.Select(f => ($"{r.Name} via {f.Member}", (Func<Tensor>)(() => f.Apply(a)), r.GradFn)))
+            .Concat(OpTable.Binary.SelectMany(r => r.Forms.Select(f => ($"{r.Name} via {f.Member}", (Func<Tensor>)(() => f.Apply(a, b)), r.GradFn))));
+        cases = [.. elementwise, .. cases];
         var wrong = cases.Select(c => (c.Op, c.Name, Got: Name(c.F()))).Where(c => c.Got != c.Name)
                          .Select(c => $"{c.Op}: expected {c.Name}, got {c.Got ?? "null"}").ToList();
         Assert.Empty(wrong);
@@ -105,16 +88,16 @@ public class AutogradSemanticsTests
         {
             ("zero_", b => b.Zero_(), "ZeroBackward0"),
             ("fill_(1.)", b => b.Fill_(1f), "FillBackward2"),
-            ("add_(1)", b => b.Add_(1f), "AddBackward0"),
-            ("add_(tensor)", b => b.Add_(t), "AddBackward0"),
-            ("sub_(1)", b => b.Sub_(1f), "SubBackward0"),
-            ("mul_(2)", b => b.Mul_(2f), "MulBackward0"),
-            ("mul_(tensor)", b => b.Mul_(t), "MulBackward0"),
-            ("div_(2)", b => b.Div_(2f), "DivBackward0"),
             ("copy_(tensor)", b => b.Copy_(t), "CopyBackwards"),
-            ("relu_", b => b.Relu_(), "ReluBackward0"),
-            ("sigmoid_", b => b.Sigmoid_(), "SigmoidBackward0"),
         };
+        // The in-place twins of the op table's rows (add_(1), mul_(tensor), relu_, ...) record their row's node.
+        cases =
+        [
+            .. cases,
+            .. OpTable.Unary.Where(r => r.InPlace is not null).Select(r => ($"{r.InPlace!.Member} ({r.Name})", r.InPlace!.Apply, r.GradFn)),
+            .. OpTable.Binary.Where(r => r.InPlace is not null).Select(r => ($"{r.InPlace!.Member} ({r.Name})", (Func<Tensor, Tensor>)(b => r.InPlace!.Apply(b, t)), r.GradFn)),
+        ];
+        Assert.Contains(cases, c => c.Op.StartsWith("Relu_", StringComparison.Ordinal));
         foreach (var (op, f, name) in cases)
         {
             var b = a * 1f;
@@ -123,6 +106,97 @@ public class AutogradSemanticsTests
             Assert.Equal(1, r.Version);
             Assert.Equal(1, b.Version);
             Assert.NotSame(b, r);
+        }
+    }
+
+    // ---- the op table's in-place twins and alternative forms (tests/OpCases/OpTable.cs) -----------------
+
+    public static TheoryData<string> UnaryRowsWithTwins() => new(OpTable.Unary.Where(r => r.InPlace is not null).Select(r => r.Name));
+
+    public static TheoryData<string> BinaryRowsWithTwins() => new(OpTable.Binary.Where(r => r.InPlace is not null).Select(r => r.Name));
+
+    /// <summary>Weights of the checked scalar sum(w * y), so that every output element counts.</summary>
+    private static readonly Tensor TwinWeights = Tensor.From(new Domain("weights", -1, 1).Sample(41, 6), [2, 3]);
+
+    [Theory]
+    [MemberData(nameof(UnaryRowsWithTwins))]
+    public void InPlaceTwinGivesTheOutOfPlaceValueAndGradients(string op)
+    {
+        // Expected values: the out-of-place op's own (same forward, same derivative), in Float64, on a non-leaf
+        // receiver b = x * 1: the twin must give the same value, the same node and the same gradient through b's history.
+        var row = OpTable.UnaryNamed(op);
+        var values = row.Domain.Sample(40, 6);
+        (double[] Value, double[] Grad, string? Node, Tensor Receiver) Run(Func<Tensor, Tensor> f)
+        {
+            var x = Tensor.From(values, [2, 3], requiresGrad: true);
+            var b = x * 1f;
+            var y = f(b);
+            var g = Autograd.Grad([(y * TwinWeights).Sum()], [x])[0]!;
+            return (y.ToDoubleArray(), g.ToDoubleArray(), y.GradFn?.Name, b);
+        }
+        var expected = Run(row.Apply);
+        var twin = Run(row.InPlace!.Apply);
+        Assert.Equal(row.GradFn, twin.Node);
+        Assert.Equal(expected.Value, twin.Value);
+        Assert.Equal(expected.Grad, twin.Grad);
+        Assert.True(twin.Receiver.IsSuperseded, $"{row.InPlace.Member}: the receiver must be superseded by the handle it returned");
+    }
+
+    [Theory]
+    [MemberData(nameof(BinaryRowsWithTwins))]
+    public void BinaryInPlaceTwinGivesTheOutOfPlaceValueAndGradients(string op)
+    {
+        // Expected values: the out-of-place op's own, as above; the operand [3] is broadcast to the receiver's [2, 3]
+        // and requires grad, so both the receiver's history and the operand get a gradient.
+        var row = OpTable.BinaryNamed(op);
+        var a = row.DomainA.Sample(42, 6);
+        var o = row.DomainB.Sample(43, 3);
+        (double[] Value, double[] GradX, double[] GradOther, string? Node) Run(Func<Tensor, Tensor, Tensor> f)
+        {
+            var x = Tensor.From(a, [2, 3], requiresGrad: true);
+            var other = Tensor.From(o, [3], requiresGrad: true);
+            var y = f(x * 1f, other);
+            var g = Autograd.Grad([(y * TwinWeights).Sum()], [x, other]);
+            return (y.ToDoubleArray(), g[0]!.ToDoubleArray(), g[1]!.ToDoubleArray(), y.GradFn?.Name);
+        }
+        var expected = Run(row.Apply);
+        var twin = Run(row.InPlace!.Apply);
+        Assert.Equal(row.GradFn, twin.Node);
+        Assert.Equal(expected.Value, twin.Value);
+        Assert.Equal(expected.GradX, twin.GradX);
+        Assert.Equal(expected.GradOther, twin.GradOther);
+    }
+
+    public static TheoryData<string> RowsWithSeveralForms() =>
+        new(OpTable.Unary.Where(r => r.Forms.Length > 1).Select(r => r.Name).Concat(OpTable.Binary.Where(r => r.Forms.Length > 1).Select(r => r.Name)));
+
+    [Theory]
+    [MemberData(nameof(RowsWithSeveralForms))]
+    public void EveryFormOfAnOpIsTheSameOp(string op)
+    {
+        // Expected values: the first form's: -x and x.Neg(), a + b and a.Add(b), x.Pow(p) and F#'s static Pow must
+        // give the same value, node and gradients.
+        var unary = OpTable.Unary.SingleOrDefault(r => r.Name == op);
+        var binary = unary is null ? OpTable.BinaryNamed(op) : null;
+        var forms = unary?.Forms.Select(f => (f.Member, F: (Func<Tensor[], Tensor>)(t => f.Apply(t[0]))))
+                    ?? binary!.Forms.Select(f => (f.Member, F: (Func<Tensor[], Tensor>)(t => f.Apply(t[0], t[1]))));
+        var domains = unary is not null ? new[] { unary.Domain } : [binary!.DomainA, binary.DomainB];
+        (double[] Value, string? Node, double[][] Grads) Run(Func<Tensor[], Tensor> f)
+        {
+            var xs = domains.Select((d, i) => d.Leaf(44 + i, 2, 3)).ToArray();
+            var y = f(xs);
+            var g = Autograd.Grad([(y * TwinWeights).Sum()], xs);
+            return (y.ToDoubleArray(), y.GradFn?.Name, g.Select(t => t!.ToDoubleArray()).ToArray());
+        }
+        var all = forms.ToList();
+        Assert.True(all.Count > 1);
+        var first = Run(all[0].F);
+        foreach (var (member, f) in all.Skip(1))
+        {
+            var other = Run(f);
+            Assert.True(first.Node == other.Node, $"{op} via {member}: node {other.Node}, via {all[0].Member}: {first.Node}");
+            Assert.Equal(first.Value, other.Value);
+            for (int i = 0; i < first.Grads.Length; i++) Assert.Equal(first.Grads[i], other.Grads[i]);
         }
     }
 

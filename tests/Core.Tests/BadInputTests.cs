@@ -1,6 +1,7 @@
 using System.Reflection;
 using Functional.Nn;
 using Functional.Optim;
+using static Functional.OpCases.Operands;
 
 namespace Functional.Tests;
 
@@ -10,7 +11,8 @@ namespace Functional.Tests;
 /// call could touch is unchanged afterwards: values, version counter, requires-grad flag, grad_fn, supersession, and
 /// a leaf's Grad accumulator (same object, same values, same version). Expected exception types follow PyTorch's
 /// (RuntimeError on shapes and dtypes becomes ShapeMismatchException / DTypeMismatchException, IndexError becomes
-/// IndexOutOfRangeException or ArgumentOutOfRangeException for dims).
+/// IndexOutOfRangeException or ArgumentOutOfRangeException for dims). The elementwise ops' cases (dtypes, broadcasting,
+/// null operands, their in-place twins' receivers) come from the op table (tests/OpCases/OpTable.cs).
 /// </summary>
 public class BadInputTests
 {
@@ -20,33 +22,10 @@ public class BadInputTests
         public override string ToString() => $"{Op}: {What}";
     }
 
-    // ---- operands: leaves get a Grad accumulator first, so the test can see that a failed op leaves it alone ----
+    // ---- operands: F, D, P, L, N (Functional.OpCases.Operands); leaves get a Grad accumulator first, so the test can
+    // see that a failed op leaves it alone ----
 
     private static float[] Iota(int n) => Enumerable.Range(1, n).Select(i => (float)i).ToArray();
-
-    /// <summary>A Float32 leaf that requires grad, values 1..n, whose Grad already holds ones.</summary>
-    private static Tensor F(params int[] shape)
-    {
-        var t = Tensor.From(Iota(shape.Aggregate(1, (a, d) => a * d)), shape, requiresGrad: true);
-        (t * 1f).Sum().Backward();
-        return t;
-    }
-
-    private static Tensor D(params int[] shape)
-    {
-        var t = Tensor.From(Iota(shape.Aggregate(1, (a, d) => a * d)).Select(v => (double)v).ToArray(), shape, requiresGrad: true);
-        (t * 1f).Sum().Backward();
-        return t;
-    }
-
-    /// <summary>A Float32 tensor that does not require grad (an in-place op may write it).</summary>
-    private static Tensor P(params int[] shape) => Tensor.From(Iota(shape.Aggregate(1, (a, d) => a * d)), shape);
-
-    /// <summary>An Int64 tensor 0..n-1.</summary>
-    private static Tensor L(params int[] shape) => Tensor.From(Enumerable.Range(0, shape.Aggregate(1, (a, d) => a * d)).Select(i => (long)i).ToArray(), shape);
-
-    /// <summary>A non-leaf (grad_fn MulBackward0) over a leaf with a Grad.</summary>
-    private static Tensor N(params int[] shape) => F(shape) * 2f;
 
     private static string S(Tensor t) => Shape.Format(t.Shape.ToArray());
 
@@ -58,53 +37,34 @@ public class BadInputTests
 
     public static IEnumerable<Case> All()
     {
-        // ---- binary ops and their operators: shape, dtype, null ----
-        var binary = new (string Op, Func<Tensor, Tensor, Tensor> F)[]
-        {
-            ("Add", (a, b) => a.Add(b)), ("Sub", (a, b) => a.Sub(b)), ("Mul", (a, b) => a.Mul(b)), ("Div", (a, b) => a.Div(b)),
-            ("Pow", (a, b) => a.Pow(b)), ("op_Addition", (a, b) => a + b), ("op_Subtraction", (a, b) => a - b),
-            ("op_Multiply", (a, b) => a * b), ("op_Division", (a, b) => a / b), ("MseLoss", (a, b) => a.MseLoss(b)),
-        };
-        foreach (var (op, f) in binary)
-        {
-            yield return Shapes(op, "[2, 3] with [4]", typeof(ShapeMismatchException), () => [F(2, 3), F(4)], t => f(t[0], t[1]));
-            yield return Shapes(op, "[2, 3] with [3, 2]", typeof(ShapeMismatchException), () => [N(2, 3), P(3, 2)], t => f(t[0], t[1]));
-            yield return DTypes(op, "Float32 with Int64", () => [F(3), L(3)], t => f(t[0], t[1]));
-            yield return DTypes(op, "Float32 with Float64", () => [F(3), D(3)], t => f(t[0], t[1]));
-            yield return new(op, "null operand", typeof(ArgumentNullException), () => [F(3)], t => f(t[0], null!), _ => [op switch { "Pow" => "exponent", "MseLoss" => "target", _ => "other" }]);
-        }
+        // ---- the elementwise ops: every row of the op table, its forms and its in-place twin ----
+        foreach (var b in OpTable.BadInputs)
+            yield return new(b.Member, b.What, b.Exception, b.Make, b.Call, b.Mentions);
 
-        // ---- in-place ops: receivers that do not require grad, so only the bad operand stops the write ----
-        var inPlace = new (string Op, Func<Tensor, Tensor, Tensor> F)[]
+        // ---- binary ops outside the table: shape, dtype, null ----
+        yield return Shapes("MseLoss", "[2, 3] with [4]", typeof(ShapeMismatchException), () => [F(2, 3), F(4)], t => t[0].MseLoss(t[1]));
+        yield return Shapes("MseLoss", "[2, 3] with [3, 2]", typeof(ShapeMismatchException), () => [N(2, 3), P(3, 2)], t => t[0].MseLoss(t[1]));
+        yield return DTypes("MseLoss", "Float32 with Int64", () => [F(3), L(3)], t => t[0].MseLoss(t[1]));
+        yield return DTypes("MseLoss", "Float32 with Float64", () => [F(3), D(3)], t => t[0].MseLoss(t[1]));
+        yield return new("MseLoss", "null operand", typeof(ArgumentNullException), () => [F(3)], t => t[0].MseLoss(null!), _ => ["target"]);
+
+        // ---- in-place ops outside the table: receivers that do not require grad, so only the bad operand stops the write ----
+        yield return Shapes("Copy_", "[3] receiver, [2, 3] operand (does not broadcast to the receiver)", typeof(ShapeMismatchException), () => [P(3), F(2, 3)], t => t[0].Copy_(t[1]));
+        yield return Shapes("Copy_", "[2, 3] receiver, [4] operand", typeof(ShapeMismatchException), () => [P(2, 3), P(4)], t => t[0].Copy_(t[1]));
+        yield return Shapes("Copy_", "non-leaf [2, 3] receiver, [2] operand", typeof(ShapeMismatchException), () => [N(2, 3), F(2)], t => t[0].Copy_(t[1]));
+        yield return new("Copy_", "leaf that requires grad", typeof(LeafInPlaceException), () => [F(3), P(3)], t => t[0].Copy_(t[1]), _ => ["leaf"]);
+        yield return new("Copy_", "null operand", typeof(ArgumentNullException), () => [P(3)], t => t[0].Copy_(null!), _ => ["src"]);
+        yield return new("Copy_", "superseded receiver", typeof(SupersededTensorException), () =>
         {
-            ("Add_", (a, b) => a.Add_(b)), ("Sub_", (a, b) => a.Sub_(b)), ("Mul_", (a, b) => a.Mul_(b)),
-            ("Div_", (a, b) => a.Div_(b)), ("Copy_", (a, b) => a.Copy_(b)),
-        };
-        foreach (var (op, f) in inPlace)
-        {
-            yield return Shapes(op, "[3] receiver, [2, 3] operand (does not broadcast to the receiver)", typeof(ShapeMismatchException), () => [P(3), F(2, 3)], t => f(t[0], t[1]));
-            yield return Shapes(op, "[2, 3] receiver, [4] operand", typeof(ShapeMismatchException), () => [P(2, 3), P(4)], t => f(t[0], t[1]));
-            yield return Shapes(op, "non-leaf [2, 3] receiver, [2] operand", typeof(ShapeMismatchException), () => [N(2, 3), F(2)], t => f(t[0], t[1]));
-            yield return new(op, "leaf that requires grad", typeof(LeafInPlaceException), () => [F(3), P(3)], t => f(t[0], t[1]), _ => ["leaf"]);
-            yield return new(op, "null operand", typeof(ArgumentNullException), () => [P(3)], t => f(t[0], null!), _ => [op == "Copy_" ? "src" : "other"]);
-            yield return new(op, "superseded receiver", typeof(SupersededTensorException), () =>
-            {
-                var x = F(3); var h = P(3); var h2 = h.Add_(x);   // h is superseded by h2
-                return [h, x, h2];
-            }, t => f(t[0], t[1]));
-        }
-        yield return DTypes("Add_", "Int64 receiver, Float32 operand that requires grad", () => [L(3), F(3)], t => t[0].Add_(t[1]));
+            var x = F(3); var h = P(3); var h2 = h.Add_(x);   // h is superseded by h2
+            return [h, x, h2];
+        }, t => t[0].Copy_(t[1]));
         yield return DTypes("Copy_", "Int64 receiver, Float32 source that requires grad", () => [L(3), F(3)], t => t[0].Copy_(t[1]));
-        foreach (var (op, f) in new (string, Func<Tensor, Tensor>)[]
-                 {
-                     ("Zero_", t => t.Zero_()), ("Fill_", t => t.Fill_(2f)), ("Relu_", t => t.Relu_()), ("Sigmoid_", t => t.Sigmoid_()),
-                 })
+        foreach (var (op, f) in new (string, Func<Tensor, Tensor>)[] { ("Zero_", t => t.Zero_()), ("Fill_", t => t.Fill_(2f)) })
         {
             yield return new(op, "leaf that requires grad", typeof(LeafInPlaceException), () => [F(2, 2)], t => f(t[0]), _ => ["leaf"]);
             yield return new(op, "view of a leaf that requires grad", typeof(LeafInPlaceException), () => { var x = F(4); return [x.Slice(0, 0, 2), x]; }, t => f(t[0]), _ => ["view"]);
         }
-        yield return new("Add_", "expanded receiver", typeof(ArgumentException), () => [P(1).Expand(3), P(3)], t => t[0].Add_(t[1]), _ => ["memory location"]);
-        yield return new("Add_", "scalar into Int64 via Relu_", typeof(DTypeMismatchException), () => [L(3)], t => t[0].Sigmoid_(), _ => ["Int64"]);
 
         // ---- matmul and linear ----
         yield return Shapes("MatMul", "[2, 3] @ [2, 3]", typeof(ShapeMismatchException), () => [F(2, 3), F(2, 3)], t => t[0].MatMul(t[1]));
@@ -140,12 +100,10 @@ public class BadInputTests
         yield return new("Forward", "CrossEntropyLoss module, class index out of range", typeof(ArgumentOutOfRangeException), () => [F(2, 3), Tensor.From([0L, 7L])], t => new CrossEntropyLoss().Forward(t[0], t[1]), _ => ["7"]);
         yield return Shapes("Forward", "MSELoss module, [2] with [3]", typeof(ShapeMismatchException), () => [F(2), F(3)], t => new MSELoss().Forward(t[0], t[1]));
 
-        // ---- unary ops on Int64 ----
+        // ---- one-operand ops outside the table on Int64 ----
         foreach (var (op, f) in new (string, Func<Tensor, Tensor>)[]
                  {
-                     ("Exp", t => t.Exp()), ("Log", t => t.Log()), ("Sqrt", t => t.Sqrt()), ("Sigmoid", t => t.Sigmoid()), ("Tanh", t => t.Tanh()),
                      ("Softmax", t => t.Softmax(0)), ("LogSoftmax", t => t.LogSoftmax(0)), ("Mean", t => t.Mean()), ("Mean", t => t.Mean(0)),
-                     ("Pow", t => t.Pow(0.5f)), ("Reciprocal", t => 1f / t), ("Softsign", t => t.Softsign()),
                  })
             yield return new(op, "Int64 operand", typeof(DTypeMismatchException), () => [L(3)], t => f(t[0]), _ => ["Int64", "[3]"]);
         yield return new("RequiresGrad_", "Int64 tensor", typeof(DTypeMismatchException), () => [L(3)], t => t[0].RequiresGrad_(), _ => ["Int64"]);
@@ -257,11 +215,10 @@ public class BadInputTests
         // Members that cannot fail on their operands, with the reason.
         var exempt = new Dictionary<string, string>
         {
-            ["Neg"] = "defined for every dtype and shape", ["Abs"] = "defined for every dtype and shape", ["Relu"] = "defined for every dtype and shape",
             ["Clone"] = "copies any tensor", ["Contiguous"] = "copies any tensor", ["Detach"] = "aliases any tensor", ["StopGradient"] = "aliases any tensor (Detach under JAX's name)", ["get_Data"] = "aliases any tensor",
             ["Cpu"] = "the only device", ["ToString"] = "prints any tensor", ["Describe"] = "prints any tensor",
             ["ToArray"] = "converts any dtype", ["ToDoubleArray"] = "converts any dtype", ["ToInt64Array"] = "converts any dtype",
-            ["ItemDouble"] = "the same check as Item", ["Scalar"] = "any value", ["op_Implicit"] = "any float", ["op_UnaryNegation"] = "Neg",
+            ["ItemDouble"] = "the same check as Item", ["Scalar"] = "any value", ["op_Implicit"] = "any float",
             ["Ones"] = "the same check as Zeros", ["ZerosLike"] = "any tensor", ["OnesLike"] = "any tensor", ["Rand"] = "the same check as Randn",
             ["Max"] = "covered (empty)", ["Sum"] = "covered", ["GetHashCode"] = "object", ["Equals"] = "object",
         };

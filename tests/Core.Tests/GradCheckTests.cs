@@ -3,7 +3,8 @@ namespace Functional.Tests;
 /// <summary>
 /// Gradient checks for every differentiable op, in Float64: the analytic gradient (Autograd.Grad) against central
 /// finite differences, over broadcast shapes and non-contiguous operands, plus second-order checks under
-/// createGraph. See <see cref="GradCheck"/> for the method and the tolerances.
+/// createGraph. See <see cref="GradCheck"/> for the method and the tolerances. The elementwise ops come from the op
+/// table (tests/OpCases/OpTable.cs): each theory below runs over its rows, with inputs drawn from each row's domain.
 /// </summary>
 public class GradCheckTests
 {
@@ -13,28 +14,13 @@ public class GradCheckTests
 
     private static Tensor Leaf(double[] values, int[] shape) => Tensor.From(values, shape, requiresGrad: true);
 
-    private static Tensor Uniform(int seed, double lo, double hi, int[] shape)
-    {
-        var rng = new Random(seed);
-        var v = new double[Numel(shape)];
-        for (int i = 0; i < v.Length; i++) v[i] = lo + (hi - lo) * rng.NextDouble();
-        return Leaf(v, shape);
-    }
+    private static Tensor Uniform(int seed, double lo, double hi, int[] shape) => new Domain("Uniform", lo, hi).Leaf(seed, shape);
 
     /// <summary>Uniform in [-1, 1].</summary>
-    private static Tensor X(int seed, params int[] shape) => Uniform(seed, -1, 1, shape);
+    private static Tensor X(int seed, params int[] shape) => Domain.Unit.Leaf(seed, shape);
 
     /// <summary>Uniform in [0.5, 2]: for Log, Sqrt, Pow bases, denominators.</summary>
-    private static Tensor Positive(int seed, params int[] shape) => Uniform(seed, 0.5, 2, shape);
-
-    /// <summary>|x| in [0.2, 1.5] with random signs: for Abs and Relu, whose kinks finite differences must not straddle.</summary>
-    private static Tensor AwayFromZero(int seed, params int[] shape)
-    {
-        var rng = new Random(seed);
-        var v = new double[Numel(shape)];
-        for (int i = 0; i < v.Length; i++) v[i] = (rng.Next(2) == 0 ? -1 : 1) * (0.2 + 1.3 * rng.NextDouble());
-        return Leaf(v, shape);
-    }
+    private static Tensor Positive(int seed, params int[] shape) => Domain.Positive.Leaf(seed, shape);
 
     /// <summary>Distinct values at least 0.1 apart, in random order: for Max (no ties).</summary>
     private static Tensor Distinct(int seed, params int[] shape)
@@ -45,37 +31,42 @@ public class GradCheckTests
         return Leaf(v, shape);
     }
 
-    private static Tensor ApplyBinary(string op, Tensor a, Tensor b) => op switch
-    {
-        "add" => a + b,
-        "sub" => a - b,
-        "mul" => a * b,
-        "div" => a / b,
-        "pow" => a.Pow(b),
-        _ => throw new ArgumentOutOfRangeException(nameof(op), op),
-    };
+    // ---- the op table's rows --------------------------------------------------------------------------
 
-    private static Tensor ApplyUnary(string op, Tensor x) => op switch
-    {
-        "neg" => -x,
-        "reciprocal" => x.Reciprocal(),
-        "exp" => x.Exp(),
-        "log" => x.Log(),
-        "sqrt" => x.Sqrt(),
-        "abs" => x.Abs(),
-        "sigmoid" => x.Sigmoid(),
-        "tanh" => x.Tanh(),
-        "relu" => x.Relu(),
-        _ => throw new ArgumentOutOfRangeException(nameof(op), op),
-    };
+    private static TheoryData<string> Names(IEnumerable<UnaryCase> rows) => new(rows.Select(r => r.Name));
 
-    /// <summary>An input in the domain of <paramref name="op"/>.</summary>
-    private static Tensor UnaryInput(string op, int seed, params int[] shape) => op switch
+    /// <summary>Pointwise math and activations: neg, exp, relu, ...</summary>
+    public static TheoryData<string> PointwiseOps() => Names(OpTable.Pointwise);
+
+    /// <summary>x ** p, one row per float exponent.</summary>
+    public static TheoryData<string> ScalarPowers() => Names(OpTable.ScalarPowers);
+
+    /// <summary>t + s, s - t, ...</summary>
+    public static TheoryData<string> TensorScalarForms() => Names(OpTable.TensorScalar);
+
+    /// <summary>Every one-operand row.</summary>
+    public static TheoryData<string> UnaryOps() => Names(OpTable.Unary);
+
+    /// <summary>Every two-tensor row.</summary>
+    public static TheoryData<string> BinaryOps() => new(OpTable.Binary.Select(r => r.Name));
+
+    private static Func<Tensor[], Tensor> Of(UnaryCase row) => t => row.Apply(t[0]);
+
+    /// <summary>First order, on a [2, 3] and a 0-d input from the row's domain.</summary>
+    private static void CheckUnaryRow(UnaryCase row, int seed)
     {
-        "log" or "sqrt" or "reciprocal" => Positive(seed, shape),
-        "abs" or "relu" => AwayFromZero(seed, shape),
-        _ => Uniform(seed, -2, 2, shape),
-    };
+        GradCheck.Check(Of(row), row.Domain.Leaf(seed, 2, 3));
+        GradCheck.Check(Of(row), row.Domain.Leaf(seed + 1));   // 0-d
+    }
+
+    /// <summary>Second order: the op, the op times its input (piecewise linear ops have a zero second derivative of
+    /// their own) and the op of a transposed view.</summary>
+    private static void CheckUnaryRowSecondOrder(UnaryCase row, Tensor x)
+    {
+        GradCheck.CheckSecondOrder(Of(row), x);
+        GradCheck.CheckSecondOrder(t => row.Apply(t[0]) * t[0], x);
+        GradCheck.CheckSecondOrder(t => row.Apply(t[0].T), x);
+    }
 
     // ---- arithmetic -----------------------------------------------------------------------------------
 
@@ -86,86 +77,110 @@ public class GradCheckTests
     ];
 
     public static IEnumerable<object[]> BinaryCases() =>
-        from op in new[] { "add", "sub", "mul", "div", "pow" }
+        from row in OpTable.Binary
         from pair in BroadcastPairs
-        select new object[] { op, pair.A, pair.B };
+        select new object[] { row.Name, pair.A, pair.B };
 
     [Theory]
     [MemberData(nameof(BinaryCases))]
     public void Binary_TensorTensor_WithBroadcasting(string op, int[] shapeA, int[] shapeB)
     {
         // Expected values: central finite differences (GradCheck); both operands are checked.
-        var a = op == "pow" ? Positive(1, shapeA) : X(1, shapeA);
-        var b = op switch { "div" => Positive(2, shapeB), "pow" => Uniform(2, -1.5, 1.5, shapeB), _ => X(2, shapeB) };
-        GradCheck.Check(t => ApplyBinary(op, t[0], t[1]), a, b);
+        var row = OpTable.BinaryNamed(op);
+        GradCheck.Check(t => row.Apply(t[0], t[1]), row.DomainA.Leaf(1, shapeA), row.DomainB.Leaf(2, shapeB));
     }
 
     [Theory]
-    [InlineData("add")]
-    [InlineData("mul")]
-    [InlineData("sub")]
-    [InlineData("div")]
+    [MemberData(nameof(BinaryOps))]
     public void Binary_SameTensorOnBothSides(string op)
     {
-        // Expected values: central finite differences (GradCheck); x op x sums both edges into one leaf.
-        GradCheck.Check(t => ApplyBinary(op, t[0], t[0] * 2.0f + 3f), Positive(3, 2, 3));
+        // Expected values: central finite differences (GradCheck); x op x sums both edges into one leaf. Positive x
+        // keeps 2x + 3 in every row's second domain's smooth part.
+        var row = OpTable.BinaryNamed(op);
+        GradCheck.Check(t => row.Apply(t[0], t[0] * 2.0f + 3f), Positive(3, 2, 3));
     }
 
     [Theory]
-    [InlineData("t+s")]
-    [InlineData("s+t")]
-    [InlineData("t-s")]
-    [InlineData("s-t")]
-    [InlineData("t*s")]
-    [InlineData("s*t")]
-    [InlineData("t/s")]
-    [InlineData("s/t")]
+    [MemberData(nameof(TensorScalarForms))]
     public void Binary_TensorAndFloatScalar_BothSides(string form)
     {
         // Expected values: central finite differences (GradCheck).
-        var x = form == "s/t" ? Positive(4, 2, 3) : X(4, 2, 3);
-        Func<Tensor[], Tensor> f = form switch
-        {
-            "t+s" => t => t[0] + 2.5f,
-            "s+t" => t => 2.5f + t[0],
-            "t-s" => t => t[0] - 1.5f,
-            "s-t" => t => 1.5f - t[0],
-            "t*s" => t => t[0] * -2.5f,
-            "s*t" => t => -2.5f * t[0],
-            "t/s" => t => t[0] / 4f,
-            _ => t => 3f / t[0],
-        };
-        GradCheck.Check(f, x);
+        CheckUnaryRow(OpTable.UnaryNamed(form), 4);
     }
 
     [Theory]
-    [InlineData("neg")]
-    [InlineData("reciprocal")]
-    [InlineData("exp")]
-    [InlineData("log")]
-    [InlineData("sqrt")]
-    [InlineData("abs")]
-    [InlineData("sigmoid")]
-    [InlineData("tanh")]
-    [InlineData("relu")]
+    [MemberData(nameof(PointwiseOps))]
     public void Unary(string op)
     {
         // Expected values: central finite differences (GradCheck); inputs lie in the op's smooth domain.
-        GradCheck.Check(t => ApplyUnary(op, t[0]), UnaryInput(op, 5, 2, 3));
-        GradCheck.Check(t => ApplyUnary(op, t[0]), UnaryInput(op, 6));   // 0-d
+        CheckUnaryRow(OpTable.UnaryNamed(op), 5);
     }
 
     [Theory]
-    [InlineData(0f)]
-    [InlineData(1f)]
-    [InlineData(2f)]
-    [InlineData(3f)]
-    [InlineData(0.5f)]
-    [InlineData(-1.5f)]
-    public void Pow_FloatExponent(float p)
+    [MemberData(nameof(ScalarPowers))]
+    public void Pow_FloatExponent(string op)
     {
-        // Expected values: central finite differences (GradCheck), on positive inputs.
-        GradCheck.Check(t => t[0].Pow(p), Positive(7, 2, 3));
+        // Expected values: central finite differences (GradCheck), on the row's domain and on positive inputs.
+        var row = OpTable.UnaryNamed(op);
+        CheckUnaryRow(row, 7);
+        GradCheck.Check(Of(row), Positive(7, 2, 3));
+    }
+
+    // ---- special points: kinks, poles, the edges of each domain -----------------------------------------
+
+    [Theory]
+    [MemberData(nameof(UnaryOps))]
+    public void SpecialPoints(string op)
+    {
+        // Expected values: central finite differences (GradCheck) at smooth points; at the others (kinks, poles,
+        // outside the domain) PyTorch 1.13's value and gradient, as the table lists them (tests/OpCases/Reference).
+        var row = OpTable.UnaryNamed(op);
+        Assert.NotEmpty(row.SpecialPoints);
+        foreach (var p in row.SpecialPoints) CheckAt(op, p, Of(row));
+    }
+
+    [Theory]
+    [MemberData(nameof(BinaryOps))]
+    public void Binary_SpecialPoints(string op)
+    {
+        // Expected values: as in SpecialPoints, for both operands.
+        var row = OpTable.BinaryNamed(op);
+        Assert.NotEmpty(row.SpecialPoints);
+        foreach (var p in row.SpecialPoints) CheckAt(op, p, t => row.Apply(t[0], t[1]));
+    }
+
+    [Fact]
+    public void Every_kink_is_an_exact_special_point()
+    {
+        // Finite differences straddle a kink, so each needs the gradient PyTorch picks there, listed in its row.
+        var missing = OpTable.Unary.SelectMany(r => r.Kinks.Where(k => !r.SpecialPoints.Any(p => !p.IsSmooth && p.At[0] == k)).Select(k => $"{r.Name} at {k}")).ToList();
+        Assert.True(missing.Count == 0, "kinks with no exact special point: " + string.Join(", ", missing));
+        Assert.Contains(OpTable.Unary, r => r.Kinks.Length > 0);
+    }
+
+    /// <summary>Gradchecks <paramref name="f"/> at a smooth point; at an exact one, compares its value and gradients
+    /// with the expected ones (NaN with NaN, ±∞ exactly, else to 1e-12 relative).</summary>
+    private static void CheckAt(string op, SpecialPoint p, Func<Tensor[], Tensor> f)
+    {
+        var leaves = p.At.Select(v => Leaf([v], [])).ToArray();
+        if (p.IsSmooth)
+        {
+            GradCheck.Check(f, leaves);
+            return;
+        }
+        var y = f(leaves);
+        var grads = Autograd.Grad([y], leaves, allowUnused: true);
+        AssertSame(p.Value!.Value, y.ItemDouble(), $"{op} at {p}: value");
+        for (int i = 0; i < leaves.Length; i++)
+            AssertSame(p.Grads![i], grads[i] is { } g ? g.ItemDouble() : 0, $"{op} at {p}: gradient of operand {i}");
+    }
+
+    private static void AssertSame(double expected, double actual, string what)
+    {
+        bool same = double.IsNaN(expected) ? double.IsNaN(actual)
+            : double.IsInfinity(expected) ? expected == actual
+            : Math.Abs(expected - actual) <= 1e-12 * Math.Max(1, Math.Abs(expected));
+        Assert.True(same, $"{what}: expected {expected:R}, got {actual:R}");
     }
 
     /// <summary>Bases 0 and negative against integer exponents, broadcast to a grid.</summary>
@@ -428,38 +443,30 @@ public class GradCheckTests
     // ---- ops on non-contiguous operands ---------------------------------------------------------------
 
     [Theory]
-    [InlineData("add")]
-    [InlineData("sub")]
-    [InlineData("mul")]
-    [InlineData("div")]
-    [InlineData("pow")]
+    [MemberData(nameof(BinaryOps))]
     public void Binary_NonContiguousOperands(string op)
     {
         // Expected values: central finite differences (GradCheck); operands are transposed, sliced and expanded views.
-        GradCheck.Check(t => ApplyBinary(op, t[0].T, t[1]), Positive(73, 3, 2), Positive(74, 2, 3));
-        GradCheck.Check(t => ApplyBinary(op, t[0], t[1].Transpose(0, 2)), Positive(75, 4, 3, 2), Positive(76, 2, 3, 4));
-        GradCheck.Check(t => ApplyBinary(op, t[0].Slice(1, 1, 4), t[1].Slice(0, 1, 3)), Positive(77, 2, 5), Positive(78, 4, 3));
-        GradCheck.Check(t => ApplyBinary(op, t[0].Expand(2, 3), t[1].Expand(2, 3)), Positive(79, 1, 3), Positive(80, 2, 1));
-        GradCheck.Check(t => ApplyBinary(op, t[0].T, t[1]), Positive(81, 3, 2), Positive(82, 3));   // transposed + broadcast
+        var row = OpTable.BinaryNamed(op);
+        Tensor A(int seed, params int[] shape) => row.DomainA.Leaf(seed, shape);
+        Tensor B(int seed, params int[] shape) => row.DomainB.Leaf(seed, shape);
+        GradCheck.Check(t => row.Apply(t[0].T, t[1]), A(73, 3, 2), B(74, 2, 3));
+        GradCheck.Check(t => row.Apply(t[0], t[1].Transpose(0, 2)), A(75, 4, 3, 2), B(76, 2, 3, 4));
+        GradCheck.Check(t => row.Apply(t[0].Slice(1, 1, 4), t[1].Slice(0, 1, 3)), A(77, 2, 5), B(78, 4, 3));
+        GradCheck.Check(t => row.Apply(t[0].Expand(2, 3), t[1].Expand(2, 3)), A(79, 1, 3), B(80, 2, 1));
+        GradCheck.Check(t => row.Apply(t[0].T, t[1]), A(81, 3, 2), B(82, 3));   // transposed + broadcast
     }
 
     [Theory]
-    [InlineData("neg")]
-    [InlineData("reciprocal")]
-    [InlineData("exp")]
-    [InlineData("log")]
-    [InlineData("sqrt")]
-    [InlineData("abs")]
-    [InlineData("sigmoid")]
-    [InlineData("tanh")]
-    [InlineData("relu")]
+    [MemberData(nameof(UnaryOps))]
     public void Unary_NonContiguousInput(string op)
     {
         // Expected values: central finite differences (GradCheck); inputs are transposed, sliced and expanded views.
-        GradCheck.Check(t => ApplyUnary(op, t[0].Transpose(0, 2)), UnaryInput(op, 83, 2, 3, 4));
-        GradCheck.Check(t => ApplyUnary(op, t[0].Slice(1, 1, 3)), UnaryInput(op, 84, 3, 4));
-        GradCheck.Check(t => ApplyUnary(op, t[0].Expand(3, 4)), UnaryInput(op, 85, 1, 4));
-        GradCheck.Check(t => ApplyUnary(op, t[0].T).Pow(2f), UnaryInput(op, 86, 3, 2));
+        var row = OpTable.UnaryNamed(op);
+        GradCheck.Check(t => row.Apply(t[0].Transpose(0, 2)), row.Domain.Leaf(83, 2, 3, 4));
+        GradCheck.Check(t => row.Apply(t[0].Slice(1, 1, 3)), row.Domain.Leaf(84, 3, 4));
+        GradCheck.Check(t => row.Apply(t[0].Expand(3, 4)), row.Domain.Leaf(85, 1, 4));
+        GradCheck.Check(t => row.Apply(t[0].T).Pow(2f), row.Domain.Leaf(86, 3, 2));
     }
 
     [Fact]
@@ -580,16 +587,14 @@ public class GradCheckTests
     // ---- second order (createGraph) -------------------------------------------------------------------
 
     [Theory]
-    [InlineData(0f)]
-    [InlineData(1f)]
-    [InlineData(2f)]
-    [InlineData(3f)]
-    [InlineData(0.5f)]
-    [InlineData(-1.5f)]
-    public void SecondOrder_Pow_FloatExponent(float p)
+    [MemberData(nameof(ScalarPowers))]
+    public void SecondOrder_Pow_FloatExponent(string op)
     {
-        // Expected values: central finite differences of the first gradient (GradCheck.CheckSecondOrder).
-        GradCheck.CheckSecondOrder(t => t[0].Pow(p), Positive(120, 2, 3));
+        // Expected values: central finite differences of the first gradient (GradCheck.CheckSecondOrder), on positive
+        // inputs and on the row's domain.
+        var row = OpTable.UnaryNamed(op);
+        GradCheck.CheckSecondOrder(Of(row), Positive(120, 2, 3));
+        CheckUnaryRowSecondOrder(row, row.Domain.Leaf(121, 2, 3));
     }
 
     [Fact]
@@ -606,47 +611,48 @@ public class GradCheckTests
     }
 
     [Theory]
-    [InlineData("exp")]
-    [InlineData("log")]
-    [InlineData("sqrt")]
-    [InlineData("reciprocal")]
-    [InlineData("sigmoid")]
-    [InlineData("tanh")]
-    [InlineData("abs")]
-    [InlineData("relu")]
-    [InlineData("neg")]
+    [MemberData(nameof(PointwiseOps))]
     public void SecondOrder_Unary(string op)
     {
         // Expected values: central finite differences of the first gradient (GradCheck.CheckSecondOrder). Abs, Relu
         // and Neg are piecewise linear: their own second derivative is 0, so they are also checked times x.
-        var x = UnaryInput(op, 121, 2, 3);
-        GradCheck.CheckSecondOrder(t => ApplyUnary(op, t[0]), x);
-        GradCheck.CheckSecondOrder(t => ApplyUnary(op, t[0]) * t[0], x);
-        GradCheck.CheckSecondOrder(t => ApplyUnary(op, t[0].T), x);
+        var row = OpTable.UnaryNamed(op);
+        CheckUnaryRowSecondOrder(row, row.Domain.Leaf(121, 2, 3));
     }
 
+    private static readonly (int[] A, int[] B)[] SecondOrderPairs =
+    [
+        ([2, 3], [2, 3]), ([2, 3], [3]), ([3], [2, 3]), ([2, 1, 3], [4, 1]), ([3], []), ([], [3]),
+    ];
+
+    public static IEnumerable<object[]> SecondOrderBinaryCases() =>
+        from row in OpTable.Binary
+        from pair in SecondOrderPairs
+        select new object[] { row.Name, pair.A, pair.B };
+
     [Theory]
-    [InlineData("add", new[] { 2, 3 }, new[] { 3 })]
-    [InlineData("sub", new[] { 2, 1, 3 }, new[] { 4, 1 })]
-    [InlineData("mul", new[] { 2, 3 }, new[] { 3 })]
-    [InlineData("mul", new[] { 3 }, new int[] { })]
-    [InlineData("div", new[] { 2, 3 }, new[] { 2, 3 })]
-    [InlineData("div", new[] { 2, 3 }, new[] { 3 })]
-    [InlineData("div", new[] { 2, 1, 3 }, new[] { 4, 1 })]
-    [InlineData("div", new int[] { }, new[] { 3 })]
-    [InlineData("pow", new[] { 2, 3 }, new[] { 2, 3 })]
-    [InlineData("pow", new[] { 3 }, new[] { 2, 3 })]
+    [MemberData(nameof(SecondOrderBinaryCases))]
     public void SecondOrder_Binary(string op, int[] shapeA, int[] shapeB)
     {
         // Expected values: central finite differences of the first gradient (GradCheck.CheckSecondOrder).
-        var a = Positive(122, shapeA);
-        var b = op == "pow" ? Uniform(123, -1.5, 1.5, shapeB) : Positive(123, shapeB);
-        GradCheck.CheckSecondOrder(t => ApplyBinary(op, t[0], t[1]), a, b);
-        GradCheck.CheckSecondOrder(t => ApplyBinary(op, t[0], t[1]).Exp(), a, b);   // nonzero upstream Hessian too
+        var row = OpTable.BinaryNamed(op);
+        var a = row.DomainA.Leaf(122, shapeA);
+        var b = row.DomainB.Leaf(123, shapeB);
+        GradCheck.CheckSecondOrder(t => row.Apply(t[0], t[1]), a, b);
+        GradCheck.CheckSecondOrder(t => row.Apply(t[0], t[1]).Exp(), a, b);   // nonzero upstream Hessian too
+    }
+
+    [Theory]
+    [MemberData(nameof(TensorScalarForms))]
+    public void SecondOrder_ScalarForms(string form)
+    {
+        // Expected values: central finite differences of the first gradient (GradCheck.CheckSecondOrder).
+        var row = OpTable.UnaryNamed(form);
+        CheckUnaryRowSecondOrder(row, row.Domain.Leaf(124, 2, 3));
     }
 
     [Fact]
-    public void SecondOrder_ScalarForms()
+    public void SecondOrder_ScalarForms_Composed()
     {
         // Expected values: central finite differences of the first gradient (GradCheck.CheckSecondOrder).
         var x = Positive(124, 2, 3);

@@ -1,6 +1,7 @@
 /// A differentiable op defined outside Functional.Core with the public Function API (no InternalsVisibleTo reaches
-/// this assembly): softsign x / (1 + |x|), PyTorch's F.softsign. Its gradient is checked against central finite
-/// differences, at fixed points and as an FsCheck law over random inputs, composed with built-in ops.
+/// this assembly): softsign x / (1 + |x|), PyTorch's F.softsign (CustomOps.fs, where it is also a row the law
+/// generators draw). Its gradient is checked against central finite differences, at fixed points and as an FsCheck
+/// law over random inputs, composed with built-in ops.
 module Functional.Dsl.Tests.CustomFunctionTests
 
 open System
@@ -8,19 +9,9 @@ open Xunit
 open FsCheck
 open FsCheck.FSharp
 open Functional
-
-type Softsign() =
-    inherit Function("SoftsignBackward0")
-    override _.Forward(ctx, inputs) =
-        ctx.Save("x", inputs.[0])
-        inputs.[0] / (1f + inputs.[0].Abs())
-    override _.Backward(ctx, grad) =
-        let d = 1f + ctx.["x"].Abs()
-        [| grad / (d * d) |]
+open Functional.Dsl.Tests.CustomOps
 
 let private nn (v: 'T | null) : 'T = match v with null -> failwith "unexpected null" | v -> v
-
-let private softsign (x: Tensor) = Softsign().Apply(x)
 
 /// loss(x) = sum(w * tanh(softsign(x) * 3)): the custom op between built-in ones.
 let private loss (w: float[]) (x: Tensor) =
@@ -64,3 +55,24 @@ let ``law: a custom op's gradient matches finite differences`` () =
             return xs, w
         } |> Arb.fromGen
     Check.One(Config.QuickThrowOnFailure.WithMaxTest(200).WithQuietOnSuccess(true), Prop.forAll arb (fun (xs, w) -> gradcheck xs w))
+
+[<Fact>]
+let ``every F#-side row of the op table records its grad_fn and matches finite differences at its special points`` () =
+    // The C# tests check the table's own rows (GradCheckTests.SpecialPoints); these rows live in this assembly.
+    for row in CustomOps.rows do
+        let x = Tensor.From([| 0.5; -1.0 |], requiresGrad = true)
+        Assert.Equal(row.GradFn, (nn (row.Apply.Invoke x).GradFn).Name)
+        for p in row.SpecialPoints do
+            let at (v: float) = (row.Apply.Invoke(Tensor.Scalar v)).ItemDouble()
+            let x = Tensor.Scalar(p.At.[0], requiresGrad = true)
+            let y = row.Apply.Invoke x
+            let g = (nn (Autograd.Grad([| y |], [| x |])).[0]).ItemDouble()
+            if p.IsSmooth then
+                let h = 1e-6
+                let fd = (at (p.At.[0] + h) - at (p.At.[0] - h)) / (2.0 * h)
+                Assert.True(abs (fd - g) <= 1e-7 + 1e-5 * abs fd, $"{row.Name} at {p}: autograd {g}, finite differences {fd}")
+            else
+                // the row's expected numbers (PyTorch's), NaN for NaN
+                let same (e: float) (a: float) = (Double.IsNaN e && Double.IsNaN a) || e = a || abs (e - a) <= 1e-12 * max 1.0 (abs e)
+                Assert.True(same p.Value.Value (y.ItemDouble()), $"{row.Name} at {p}: value {y.ItemDouble()}")
+                Assert.True(same (nn p.Grads).[0] g, $"{row.Name} at {p}: gradient {g}")

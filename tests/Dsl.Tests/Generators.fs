@@ -7,6 +7,7 @@ open System
 open FsCheck
 open FsCheck.FSharp
 open Functional
+open Functional.OpCases
 
 // ---- shapes ----------------------------------------------------------------------------------------------
 
@@ -61,8 +62,16 @@ let genBroadcastPair: Gen<Dims * Dims> =
 /// Finite Float64 values in [-2, 2] with three decimals (readable when printed).
 let genValues (n: int) : Gen<float[]> = Gen.arrayOfLength n (Gen.choose (-2000, 2000) |> Gen.map (fun k -> float k / 1000.0))
 
-/// Values in [0.5, 2]: the domain of log, sqrt and fractional powers.
-let genPositiveValues (n: int) : Gen<float[]> = Gen.arrayOfLength n (Gen.choose (500, 2000) |> Gen.map (fun k -> float k / 1000.0))
+/// Values in an op's smooth domain (an op table row's `Domain`: [0.5, 2] for log, sqrt and fractional powers, ...),
+/// rounded to three decimals.
+let genDomainValues (d: Domain) (n: int) : Gen<float[]> =
+    let point =
+        gen {
+            let! k = Gen.choose (0, 1000)
+            let! negative = Gen.elements [ false; true ]
+            return Math.Round(d.At(float k / 1000.0, negative), 3)
+        }
+    Gen.arrayOfLength n point
 
 /// Non-zero weights in quarters, ±0.25 … ±1: the final reduction `sum(w * out)` (a plain sum would make
 /// every softmax gradient exactly zero).
@@ -79,30 +88,38 @@ let tensorOf (shape: Dims) (values: float[]) (requiresGrad: bool) : Tensor =
 /// A Float64 tensor of the given shape with values in [-2, 2].
 let genTensor (shape: Dims) : Gen<Tensor> = genValues (Dims.numel shape) |> Gen.map (fun v -> tensorOf shape v false)
 
-/// A Float64 tensor of the given shape with values in [0.5, 2].
-let genPositiveTensor (shape: Dims) : Gen<Tensor> = genPositiveValues (Dims.numel shape) |> Gen.map (fun v -> tensorOf shape v false)
+// ---- the elementwise ops: the op table's rows ---------------------------------------------------------------
+
+/// The one-operand ops programs draw: every row of the op table (tests/OpCases/OpTable.cs) and the F#-side rows
+/// (CustomOps.fs: a custom Function).
+let unaryRows: UnaryCase list = List.ofSeq OpTable.Unary @ CustomOps.rows
+
+/// The two-tensor ops programs draw: every two-tensor row of the op table.
+let binaryRows: BinaryCase list = List.ofSeq OpTable.Binary
+
+let private unaryRow (name: string) = unaryRows |> List.find (fun r -> r.Name = name)
+
+// the rows the generators and laws name
+let tanhRow = unaryRow "tanh"
+let sigmoidRow = unaryRow "sigmoid"
+let expRow = unaryRow "exp"
+let squareRow = unaryRow "pow 2"
+let mulRow = OpTable.BinaryNamed "mul"
+let divRow = OpTable.BinaryNamed "div"
 
 // ---- programs --------------------------------------------------------------------------------------------
 
 /// A differentiable program over inputs x0, x1, x2. Every node has a static shape (`Expr.shapeOf`).
-/// Partial ops are made total: `Div(a, b)` is a / (b² + 1), `Exp a` is exp(tanh a), `Log a` is log(a² + 1),
-/// `Sqrt a` is sqrt(a² + 1); they print that way.
+/// Partial ops are made total by their row's transform (`UnaryCase.Total`): div(a, b) is a / (b² + 1), exp a is
+/// exp(tanh a), log a is log(a² + 1), sqrt a is sqrt(a² + 1); they print that way.
 type Expr =
     /// Input `i` fitted to `shape` (as is when the shapes agree; else by reshape, or leading sums, slices,
     /// means and expand): the leaf stays valid when shrinking drops inputs or makes them smaller.
     | Var of input: int * shape: Dims
-    | Add of Expr * Expr
-    | Sub of Expr * Expr
-    | Mul of Expr * Expr
-    | Div of Expr * Expr
-    | Neg of Expr
-    | Exp of Expr
-    | Log of Expr
-    | Sqrt of Expr
-    | Sigmoid of Expr
-    | Tanh of Expr
-    | Relu of Expr
-    | Pow of Expr * exponent: int
+    /// An elementwise op of two tensors, broadcast: a row of the op table.
+    | Binary of op: BinaryCase * Expr * Expr
+    /// An elementwise op of one tensor: a row of the op table, or an F#-side row (a custom Function).
+    | Unary of op: UnaryCase * Expr
     | SumDim of Expr * dim: int * keepDim: bool
     | MeanDim of Expr * dim: int * keepDim: bool
     | Softmax of Expr * dim: int
@@ -123,18 +140,8 @@ type Expr =
         let keep k = if k then ", keep" else ""
         match e with
         | Var(i, d) -> if plain i d then $"x{i}" else $"fit(x{i},{Dims.show d})"
-        | Add(a, b) -> $"add({s a}, {s b})"
-        | Sub(a, b) -> $"sub({s a}, {s b})"
-        | Mul(a, b) -> $"mul({s a}, {s b})"
-        | Div(a, b) -> $"div({s a}, {s b}²+1)"
-        | Neg a -> $"neg({s a})"
-        | Exp a -> $"exp(tanh({s a}))"
-        | Log a -> $"log({s a}²+1)"
-        | Sqrt a -> $"sqrt({s a}²+1)"
-        | Sigmoid a -> $"sigmoid({s a})"
-        | Tanh a -> $"tanh({s a})"
-        | Relu a -> $"relu({s a})"
-        | Pow(a, p) -> $"pow({s a}, {p})"
+        | Binary(op, a, b) -> op.Show(s a, s b)
+        | Unary(op, a) -> op.Show(s a)
         | SumDim(a, d, k) -> $"sum({s a}, dim={d}{keep k})"
         | MeanDim(a, d, k) -> $"mean({s a}, dim={d}{keep k})"
         | Softmax(a, d) -> $"softmax({s a}, dim={d})"
@@ -151,29 +158,19 @@ module Expr =
     let children (e: Expr) : Expr list =
         match e with
         | Var _ -> []
-        | Add(a, b) | Sub(a, b) | Mul(a, b) | Div(a, b) | MatMul(a, b) -> [ a; b ]
-        | Neg a | Exp a | Log a | Sqrt a | Sigmoid a | Tanh a | Relu a | Clone a -> [ a ]
-        | Pow(a, _) | SumDim(a, _, _) | MeanDim(a, _, _) | Softmax(a, _) | LogSoftmax(a, _)
+        | Binary(_, a, b) | MatMul(a, b) -> [ a; b ]
+        | Unary(_, a) | Clone a -> [ a ]
+        | SumDim(a, _, _) | MeanDim(a, _, _) | Softmax(a, _) | LogSoftmax(a, _)
         | Reshape(a, _) | Transpose(a, _, _) | Slice(a, _, _, _) | Expand(a, _) -> [ a ]
 
     /// The same node with new children (in the order of `children`).
     let withChildren (e: Expr) (cs: Expr list) : Expr =
         match e, cs with
         | Var _, [] -> e
-        | Add _, [ a; b ] -> Add(a, b)
-        | Sub _, [ a; b ] -> Sub(a, b)
-        | Mul _, [ a; b ] -> Mul(a, b)
-        | Div _, [ a; b ] -> Div(a, b)
+        | Binary(op, _, _), [ a; b ] -> Binary(op, a, b)
         | MatMul _, [ a; b ] -> MatMul(a, b)
-        | Neg _, [ a ] -> Neg a
-        | Exp _, [ a ] -> Exp a
-        | Log _, [ a ] -> Log a
-        | Sqrt _, [ a ] -> Sqrt a
-        | Sigmoid _, [ a ] -> Sigmoid a
-        | Tanh _, [ a ] -> Tanh a
-        | Relu _, [ a ] -> Relu a
+        | Unary(op, _), [ a ] -> Unary(op, a)
         | Clone _, [ a ] -> Clone a
-        | Pow(_, p), [ a ] -> Pow(a, p)
         | SumDim(_, d, k), [ a ] -> SumDim(a, d, k)
         | MeanDim(_, d, k), [ a ] -> MeanDim(a, d, k)
         | Softmax(_, d), [ a ] -> Softmax(a, d)
@@ -206,17 +203,21 @@ module Expr =
         | Var(i, s) -> Var(f i, s)
         | _ -> withChildren e (List.map (mapInputs f) (children e))
 
-    /// The node's case name ("Mul", "Softmax", ...), for coverage reports.
-    let name (e: Expr) = (Reflection.FSharpValue.GetUnionFields(e, typeof<Expr>) |> fst).Name
+    /// The node's op: its row's name for an elementwise op ("mul", "pow 0.5"), else its case name ("Softmax"), for
+    /// coverage reports.
+    let name (e: Expr) =
+        match e with
+        | Binary(op, _, _) -> op.Name
+        | Unary(op, _) -> op.Name
+        | _ -> (Reflection.FSharpValue.GetUnionFields(e, typeof<Expr>) |> fst).Name
 
     /// The static shape of a node's value.
     let rec shapeOf (e: Expr) : Dims =
         match e with
         | Var(_, s) | Reshape(_, s) | Expand(_, s) -> s
-        | Add(a, b) | Sub(a, b) | Mul(a, b) | Div(a, b) ->
+        | Binary(_, a, b) ->
             Dims.broadcast (shapeOf a) (shapeOf b) |> Option.defaultWith (fun () -> failwith $"shapes do not broadcast in {e}")
-        | Neg a | Exp a | Log a | Sqrt a | Sigmoid a | Tanh a | Relu a | Clone a
-        | Pow(a, _) | Softmax(a, _) | LogSoftmax(a, _) -> shapeOf a
+        | Unary(_, a) | Clone a | Softmax(a, _) | LogSoftmax(a, _) -> shapeOf a
         | SumDim(a, d, k) | MeanDim(a, d, k) ->
             let s = shapeOf a
             let d = if d < 0 then d + s.Length else d   // dims may count from the end, as in PyTorch
@@ -253,12 +254,12 @@ let fit (x: Tensor) (target: Dims) : Tensor =
         if Dims.ofTensor y = target then y else y.Expand(Array.ofList target)
 
 /// What evaluation lets a law observe or change: `Node n v` may replace node n's value v (pre-order index);
-/// `ReluInput` sees each relu's argument (for kink detection).
+/// `KinkInput kinks v` sees the argument v of each op with kinks (relu, abs: `UnaryCase.Kinks`), for kink detection.
 type Probe =
     { Node: int -> Tensor -> Tensor
-      ReluInput: Tensor -> unit }
+      KinkInput: float[] -> Tensor -> unit }
 
-let noProbe = { Node = (fun _ v -> v); ReluInput = ignore }
+let noProbe = { Node = (fun _ v -> v); KinkInput = fun _ _ -> () }
 
 /// Evaluates `e` on inputs `xs`, calling the probe on every node.
 let evaluateWith (probe: Probe) (xs: Tensor[]) (e: Expr) : Tensor =
@@ -269,21 +270,12 @@ let evaluateWith (probe: Probe) (xs: Tensor[]) (e: Expr) : Tensor =
         let value =
             match e with
             | Var(i, s) -> fit xs.[i] s
-            | Add(a, b) -> let va = go a in let vb = go b in va + vb
-            | Sub(a, b) -> let va = go a in let vb = go b in va - vb
-            | Mul(a, b) -> let va = go a in let vb = go b in va * vb
-            | Div(a, b) -> let va = go a in let vb = go b in va / (vb * vb + 1.0f)
-            | Neg a -> -(go a)
-            | Exp a -> (go a).Tanh().Exp()
-            | Log a -> let va = go a in (va * va + 1.0f).Log()
-            | Sqrt a -> let va = go a in (va * va + 1.0f).Sqrt()
-            | Sigmoid a -> (go a).Sigmoid()
-            | Tanh a -> (go a).Tanh()
-            | Relu a ->
+            | Binary(op, a, b) -> let va = go a in let vb = go b in op.ApplyTotal(va, vb)
+            | Unary(op, a) ->
                 let va = go a
-                probe.ReluInput va
-                va.Relu()
-            | Pow(a, p) -> (go a).Pow(float32 p)
+                let x = match op.Total with null -> va | t -> t.Apply.Invoke va
+                if op.Kinks.Length > 0 then probe.KinkInput op.Kinks x
+                op.Apply.Invoke x
             | SumDim(a, d, k) -> (go a).Sum(d, k)
             | MeanDim(a, d, k) -> (go a).Mean(d, k)
             | Softmax(a, d) -> (go a).Softmax d
@@ -350,9 +342,10 @@ let rec genExpr (shapes: Dims list) (target: Dims) (depth: int) : Gen<Expr> =
         let unary =
             gen {
                 let! a = sub target
-                let! p = Gen.choose (0, 3)
+                let rows g = unaryRows |> List.filter (fun r -> r.Group = g) |> Gen.elements |> Gen.map (fun r -> Unary(r, a))
                 return!
-                    Gen.elements [ Neg a; Exp a; Log a; Sqrt a; Sigmoid a; Tanh a; Relu a; Relu a; Pow(a, p); Pow(a, 2); Clone a ]
+                    Gen.frequency
+                        [ 4, rows UnaryGroup.Pointwise; 2, rows UnaryGroup.ScalarPower; 1, rows UnaryGroup.TensorScalar; 1, Gen.constant (Clone a) ]
             }
         let binary =
             gen {
@@ -361,7 +354,8 @@ let rec genExpr (shapes: Dims list) (target: Dims) (depth: int) : Gen<Expr> =
                 let! b = sub other
                 let! swap = Gen.elements [ false; true ]
                 let a, b = if swap then b, a else a, b
-                return! Gen.elements [ Add(a, b); Sub(a, b); Mul(a, b); Mul(a, b); Div(a, b) ]
+                let! op = Gen.elements (mulRow :: binaryRows)   // mul twice as often, as before the table
+                return Binary(op, a, b)
             }
         let reduce =
             gen {
@@ -379,7 +373,7 @@ let rec genExpr (shapes: Dims list) (target: Dims) (depth: int) : Gen<Expr> =
                     let d = if fromEnd then d - s.Length else d
                     let! a = sub s
                     return if mean then MeanDim(a, d, kd) else SumDim(a, d, kd)
-                | _ -> return! sub target |> Gen.map Tanh
+                | _ -> return! sub target |> Gen.map (fun a -> Unary(tanhRow, a))
             }
         let softmax =
             gen {
@@ -402,7 +396,7 @@ let rec genExpr (shapes: Dims list) (target: Dims) (depth: int) : Gen<Expr> =
                     | [ a; b; m; n ] -> Gen.constant [ [ a; b; m; k ], [ b; k; n ] ]
                     | _ -> Gen.constant []
                 match shapes |> List.filter (fun (x, y) -> fits x && fits y) with
-                | [] -> return! sub target |> Gen.map Sigmoid
+                | [] -> return! sub target |> Gen.map (fun a -> Unary(sigmoidRow, a))
                 | (sa, sb) :: _ ->
                     let! a = sub sa
                     let! b = sub sb
@@ -475,8 +469,11 @@ let rec shrinkExpr (e: Expr) : seq<Expr> =
             yield Var(0, t)
             for c in Expr.children e do
                 if Expr.shapeOf c = t then yield c
+            // a float power to one listed before it in the table (pow 0, 1, 2, 3 come first)
             match e with
-            | Pow(a, p) when p > 1 -> yield Pow(a, p - 1)
+            | Unary(op, a) when op.Group = UnaryGroup.ScalarPower ->
+                for r in Seq.takeWhile (fun (r: UnaryCase) -> r <> op) OpTable.ScalarPowers do
+                    yield Unary(r, a)
             | _ -> ()
             let cs = Expr.children e
             for k in 0 .. cs.Length - 1 do
@@ -488,7 +485,7 @@ let rec shrinkExpr (e: Expr) : seq<Expr> =
 let rec retarget (t: Dims) (e: Expr) : Expr option =
     match e with
     | Var(i, _) -> Some(Var(i, t))
-    | Add _ | Sub _ | Mul _ | Div _ | Neg _ | Exp _ | Log _ | Sqrt _ | Sigmoid _ | Tanh _ | Relu _ | Pow _ | Clone _ ->
+    | Binary _ | Unary _ | Clone _ ->
         let cs = Expr.children e |> List.map (retarget t)
         if List.forall Option.isSome cs then Some(Expr.withChildren e (List.map Option.get cs)) else None
     | _ -> None
