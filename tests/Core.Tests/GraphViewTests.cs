@@ -74,6 +74,16 @@ public class GraphViewTests
     public static IEnumerable<object[]> ExtraGraphs() =>
         new[] { "linear-relu-mean", "diamond", "sub-div-neg", "softmax-log" }.Select(n => new object[] { n });
 
+    // Leaves kept alive as long as the graph built from them: a leaf that no node saves is held only weakly by its
+    // AccumulateGrad, so without this a collection before drawing would show it as "no longer referenced".
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Tensor, Tensor[]> s_leaves = new();
+
+    private static Tensor KeepAlive(Tensor output, params Tensor[] leaves)
+    {
+        s_leaves.AddOrUpdate(output, leaves);
+        return output;
+    }
+
     private static Tensor BuildExtra(string name)
     {
         switch (name)
@@ -88,7 +98,7 @@ public class GraphViewTests
             case "diamond":
             {
                 var x = Tensor.From([1f, 2f, 3f], requiresGrad: true);
-                return (x.Exp() * x.Tanh()).Sum();
+                return KeepAlive((x.Exp() * x.Tanh()).Sum(), x);   // no node saves x, and AccumulateGrad holds it weakly
             }
             case "sub-div-neg":
             {
