@@ -62,7 +62,9 @@ public static class OpTable
             inPlace: new("Relu_", x => x.Relu_())),
         // Recorded as one node; PyTorch's F.softsign composes abs, add and div and prints DivBackward0 (the library's
         // choice, documented on Tensor.Softsign). Its first derivative 1/(1+|x|)² is continuous at 0: a smooth point.
-        Op("softsign", "Softsign", x => x.Softsign(), "SoftsignBackward0", Domain.Real, [Smooth(0), Smooth(-2)]),
+        // Values and gradients at 0 and -2: PyTorch's (op_table_reference.out).
+        Op("softsign", "Softsign", x => x.Softsign(), "SoftsignBackward0", Domain.Real,
+            [Exact(0, 0, 1), Exact(-2, -0.6666666666666666, 0.1111111111111111), Smooth(0.5), Smooth(-1)]),
     ];
 
     private static UnaryCase Power(float p, Domain domain, SpecialPoint[] special, Transform? total = null)
