@@ -173,6 +173,19 @@ public class GemmTests
     }
 
     [Fact]
+    public void The_default_provider_is_the_managed_GEMM_even_where_OpenBLAS_loads()
+    {
+        // bench/README.md ("GEMM provider"): OpenBLAS as installed was slower than the managed GEMM on both machines
+        // measured, so loading it is no reason to use it; FUNCTIONAL_GEMM still chooses.
+        Assert.Equal(GemmProvider.Managed, Blas.Choose(null));
+        Assert.Equal(GemmProvider.Managed, Blas.Choose(""));
+        Assert.Equal(GemmProvider.Managed, Blas.Choose(" Managed "));
+        if (Blas.OpenBlasAvailable) Assert.Equal(GemmProvider.OpenBlas, Blas.Choose("openblas"));
+        else Assert.Throws<InvalidOperationException>(() => Blas.Choose("openblas"));
+        Assert.Throws<InvalidOperationException>(() => Blas.Choose("mkl"));
+    }
+
+    [Fact]
     public void The_managed_provider_can_always_be_chosen()
     {
         WithProvider(GemmProvider.Managed, () => Assert.Equal(GemmProvider.Managed, Blas.Provider));

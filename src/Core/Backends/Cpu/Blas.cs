@@ -2,8 +2,11 @@ namespace Functional;
 
 /// <summary>
 /// Chooses the matrix-multiply provider behind <see cref="Tensor.MatMul"/>, <see cref="Tensor.Linear"/> and their
-/// backward passes. OpenBLAS is used when it loads, the managed GEMM otherwise, unless the environment variable
-/// <c>FUNCTIONAL_GEMM</c> (<c>managed</c> or <c>openblas</c>) or <see cref="Provider"/> says which.
+/// backward passes: the managed packed GEMM, unless the environment variable <c>FUNCTIONAL_GEMM</c> (<c>managed</c> or
+/// <c>openblas</c>) or <see cref="Provider"/> asks for OpenBLAS. OpenBLAS is never picked just because it loads: as a
+/// user's machine has it, it picks kernels by its own CPU table (Haswell or Prescott kernels on the AMD Zen 5 and Intel
+/// Sapphire Rapids machines in bench/README.md) and reached 0.55–0.8× the managed GEMM on the first and about 0.25× on the
+/// second.
 /// OpenBLAS is looked for at the path in <c>FUNCTIONAL_OPENBLAS</c> if set, then as <c>libopenblas.so.0</c> (Debian's
 /// <c>libopenblas0-pthread</c>) and <c>libopenblas</c> on the loader's search path. PyTorch fixes its BLAS when it is
 /// built (<c>torch.__config__.show()</c> reports it); here it is a run-time choice, and a missing library is never an
@@ -21,8 +24,8 @@ public static class Blas
 
     /// <summary>
     /// The provider used by every CPU matrix product from now on (process-wide). Defaults to
-    /// <c>FUNCTIONAL_GEMM</c> when set, else <see cref="GemmProvider.OpenBlas"/> when available, else
-    /// <see cref="GemmProvider.Managed"/>.
+    /// <c>FUNCTIONAL_GEMM</c> when set, else <see cref="GemmProvider.Managed"/> (see the class remarks for why not OpenBLAS
+    /// whenever it loads).
     /// </summary>
     /// <exception cref="InvalidOperationException">Setting <see cref="GemmProvider.OpenBlas"/> when OpenBLAS did not load;
     /// or, on first use, <c>FUNCTIONAL_GEMM</c> names an unknown provider or OpenBLAS when it did not load.</exception>
@@ -31,7 +34,7 @@ public static class Blas
         get
         {
             int p = _provider;
-            if (p < 0) _provider = p = (int)FromEnvironment();
+            if (p < 0) _provider = p = (int)Choose(Environment.GetEnvironmentVariable("FUNCTIONAL_GEMM"));
             return (GemmProvider)p;
         }
         set
@@ -44,12 +47,12 @@ public static class Blas
         }
     }
 
-    private static GemmProvider FromEnvironment()
+    /// <summary>The provider <c>FUNCTIONAL_GEMM=<paramref name="choice"/></c> asks for (null or empty: unset).</summary>
+    internal static GemmProvider Choose(string? choice)
     {
-        string? choice = Environment.GetEnvironmentVariable("FUNCTIONAL_GEMM");
         switch (choice?.Trim().ToLowerInvariant())
         {
-            case null or "": return OpenBlas.IsAvailable ? GemmProvider.OpenBlas : GemmProvider.Managed;
+            case null or "": return GemmProvider.Managed;   // the measured default (bench/README.md, "GEMM provider")
             case "managed": return GemmProvider.Managed;
             case "openblas":
                 if (!OpenBlas.IsAvailable)
