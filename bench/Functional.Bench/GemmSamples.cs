@@ -36,7 +36,7 @@ public static class GemmSamples
     }
 
     /// <summary>The process's minor page faults so far (field 10 of /proc/self/stat), or -1 where that file is missing.</summary>
-    private static long MinorFaults()
+    internal static long MinorFaults()
     {
         if (!File.Exists("/proc/self/stat")) return -1;
         var stat = File.ReadAllText("/proc/self/stat");
