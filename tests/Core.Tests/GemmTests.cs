@@ -7,6 +7,7 @@ namespace Functional.Tests;
 /// no packing, blocking or stride handling with the code under test. Agreement is to float tolerance, bounded per
 /// element by 8·ε·Σ_p |a_ip·b_pj|, so a dropped or misplaced term (an error of the order of one product) fails.
 /// </summary>
+[Collection(ProcessWideSettings.Name)]
 public class GemmTests
 {
     public static TheoryData<int> OddSizes => new(1, 3, 7, 17, 33, 65, 127, 129, 257);
