@@ -40,7 +40,8 @@ internal static class Graph
             PassOnOrigin(result, inputs);
             return result;
         }
-        return Attach(result, name, inputs, rule, save, saveOutput, scalar, rebase: null, fresh: IsFresh(result, inputs), site);
+        return Attach(result, name, inputs, rule, save, saveOutput, scalar, rebase: null, fresh: IsFresh(result, inputs),
+                      UserSite.Resolve(site));   // Note [User Call Site]
     }
 
     /// <summary>As <see cref="Record"/>, for an op that takes caller info: <paramref name="site"/> is where it was called.</summary>
@@ -90,12 +91,11 @@ internal static class Graph
 
     /// <summary>Builds the node and the output handle that shares <paramref name="result"/>'s storage: the result
     /// itself when it is <paramref name="fresh"/> (a kernel's new handle), else a new handle. Callers have checked
-    /// <see cref="ShouldRecord"/>.</summary>
+    /// <see cref="ShouldRecord"/> and resolved <paramref name="site"/> (Note [User Call Site]).</summary>
     internal static Tensor Attach(Tensor result, string name, Tensor[] inputs, BackwardRule rule,
                                   Tensor?[]? save, bool saveOutput, double? scalar, AutogradMeta? rebase, bool fresh = false,
                                   CallSite site = default)
     {
-        site = UserSite.Resolve(site);   // Note [User Call Site]
         List<CutInput>? cuts = null;
         var next = new Node?[inputs.Length];
         int[]?[]? shapes = null;   // only where an input's shape or dtype differs from the output's (the engine conforms those)

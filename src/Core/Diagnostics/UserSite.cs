@@ -4,7 +4,7 @@ namespace Functional;
 // Diagnostics name the line where the *user* acted (where a tensor was saved, written, cut). Caller info captures one
 // frame, so an op the library calls from inside another op (MatMul of a 1-D operand is an unsqueeze, a MatMul and a
 // squeeze; an Nn module's Forward calls Relu) would report the library's own line. Two rules fix that, at the points
-// where a site is recorded (Graph.Attach, the in-place machinery):
+// where a site is recorded (Graph.Record, the in-place machinery), once per op:
 //   - a composed op opens UserSite.Enter(its caller's site) around the ops it is made of: while it is open, every op
 //     on this thread records that site (the outermost scope wins);
 //   - a site inside the library's own source tree is never a user's: with no scope open it is recorded as unknown
@@ -33,14 +33,16 @@ internal static class UserSite
     {
         var scope = t_site;
         if (scope.HasAny) return scope;
-        return own.IsKnown && own.FilePath.StartsWith(LibraryRoot, StringComparison.Ordinal) ? default : own;
+        return IsLibrary(own) ? default : own;
     }
+
+    private static bool IsLibrary(CallSite site) => site.IsKnown && site.FilePath.StartsWith(LibraryRoot, StringComparison.Ordinal);
 
     /// <summary>Makes <paramref name="site"/> the site of every op recorded on this thread until the scope is disposed,
     /// unless an outer scope is already open or the site is unknown (then the scope does nothing).</summary>
     public static Scope Enter(CallSite site)
     {
-        if (t_site.HasAny || !site.HasAny || (site.IsKnown && site.FilePath.StartsWith(LibraryRoot, StringComparison.Ordinal))) return default;
+        if (t_site.HasAny || !site.HasAny || IsLibrary(site)) return default;
         t_site = site;
         return new Scope(true);
     }

@@ -64,13 +64,13 @@ internal sealed class UnaryOp(string node, Func<Tensor, double, Tensor> forward,
 }
 
 /// <summary>A declared elementwise op of two tensors with broadcasting, computed by one binary kernel (see Note [Op
-/// Declarations]). A null derivative means the input gets no gradient.</summary>
+/// Declarations]).</summary>
 internal sealed class BinaryOp
 {
     private readonly BackwardRule _rule;
     private readonly BinaryKernel _kernel;
     private readonly Saves _selfSaves, _otherSaves;
-    private readonly Derivative? _other;
+    private readonly Derivative _self, _other;
 
     /// <param name="name">The op's name in messages (<c>Add</c>).</param>
     /// <param name="node">The grad_fn name (<c>AddBackward0</c>).</param>
@@ -82,10 +82,18 @@ internal sealed class BinaryOp
         Name = name;
         Node = node;
         _kernel = kernel;
-        (_selfSaves, _otherSaves, _other) = (self.Saves, other.Saves, other.Rule);
-        var d0 = self.Rule;
-        var d1 = other.Rule;
-        _rule = (g, s) => [s.NeedsGrad(0) ? d0(g, s) : null, s.NeedsGrad(1) ? d1(g, s) : null];
+        (_selfSaves, _self, _otherSaves, _other) = (self.Saves, self.Rule, other.Saves, other.Rule);
+        _rule = Rule(alpha: 1);
+    }
+
+    /// <summary>The backward rule of <c>op(a, alpha * b)</c>: each input's derivative where it needs a gradient, the second
+    /// one scaled by alpha.</summary>
+    private BackwardRule Rule(float alpha)
+    {
+        Derivative d0 = _self, d1 = _other;
+        return alpha == 1
+            ? (g, s) => [s.NeedsGrad(0) ? d0(g, s) : null, s.NeedsGrad(1) ? d1(g, s) : null]
+            : (g, s) => [s.NeedsGrad(0) ? d0(g, s) : null, s.NeedsGrad(1) ? d1(g, s) * alpha : null];
     }
 
     /// <summary>The op's name in messages.</summary>
@@ -113,15 +121,10 @@ internal sealed class BinaryOp
         var b = alpha == 1 ? o : o.Backend.Scalar(o, alpha, BinaryKernel.Mul, false);
         var value = x.Backend.Binary(x, b, _kernel, x._shape);
         var needs = Needs(x, o);
-        var rule = _rule;
-        if (alpha != 1)
-        {
-            if (_selfSaves != Saves.None || _otherSaves != Saves.None)
-                throw new InvalidOperationException($"{op}: alpha is only defined for ops whose derivatives read nothing.");
-            var d1 = _other;
-            rule = (g, s) => [g, s.NeedsGrad(1) && d1 is not null ? d1(g, s) * alpha : null];
-        }
-        return x.InPlace(op, site, Node, value, [x, o], rule, Saved(needs, x, o), saveOutput: (needs & Saves.Result) != 0);
+        if (alpha != 1 && (_selfSaves != Saves.None || _otherSaves != Saves.None))
+            throw new InvalidOperationException($"{op}: alpha is only defined for ops whose derivatives read nothing.");
+        return x.InPlace(op, site, Node, value, [x, o], alpha == 1 ? _rule : Rule(alpha), Saved(needs, x, o),
+                         saveOutput: (needs & Saves.Result) != 0);
     }
 
     /// <summary>What the derivatives of the inputs that require grad read.</summary>
