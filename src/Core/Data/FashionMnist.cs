@@ -86,7 +86,7 @@ public static class FashionMnist
             if ((ulong)values[i] >= (ulong)Classes.Count)
                 throw new IdxFormatException(labelsPath, $"label {i} is {values[i]}; Fashion-MNIST labels are 0..{Classes.Count - 1}.");
         var images = raw.ToFloat32(255f);
-        return new TensorDataset(Tensor.FromHost(images.StorageOf<float>().Data, [dims[0], Features]), labels);
+        return new TensorDataset(images.AsShape([dims[0], Features]), labels);
     }
 
     /// <summary>

@@ -83,7 +83,8 @@ public sealed class TensorDataset : IDataset
         var dims = src._shape;
         int row = Shape.Product(dims.AsSpan(1));
         var from = src.StorageOf<T>().Data.AsSpan(src._offset, src.NumElements);
-        var result = new T[indices.Length * row];
+        var storage = HostPool.Allocate<T>(indices.Length * row, zeroed: false);   // every element is written
+        var result = storage.Data;
         for (int i = 0; i < indices.Length;)
         {
             int first = indices[i], run = 1;
@@ -92,6 +93,8 @@ public sealed class TensorDataset : IDataset
             i += run;
         }
         int[] shape = keepBatchDim ? [indices.Length, .. dims.AsSpan(1)] : dims[1..];
-        return Tensor.FromHost(result, shape);
+        var batch = Tensor.FromPooled(storage, shape);
+        GC.KeepAlive(src);   // src's array was read until now (Note [Host Pool])
+        return batch;
     }
 }

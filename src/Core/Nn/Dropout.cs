@@ -45,16 +45,16 @@ public sealed class Dropout : Module
             if (x.DType == DType.Float64)
             {
                 double scale = keep == 0 ? 0 : 1.0 / keep;
-                var m = new double[n];
-                for (int i = 0; i < n; i++) m[i] = _gen.NextDouble() < keep ? scale : 0;
-                mask = Tensor.From(m, shape, device: x.Device);
+                var m = HostPool.Allocate<double>(n, zeroed: false);
+                for (int i = 0; i < n; i++) m.Data[i] = _gen.NextDouble() < keep ? scale : 0;
+                mask = Tensor.FromPooled(m, shape, x.Device);
             }
             else
             {
                 float scale = keep == 0 ? 0 : 1f / (float)keep;
-                var m = new float[n];
-                for (int i = 0; i < n; i++) m[i] = _gen.NextDouble() < keep ? scale : 0;
-                mask = Tensor.From(m, shape, device: x.Device);
+                var m = HostPool.Allocate<float>(n, zeroed: false);
+                for (int i = 0; i < n; i++) m.Data[i] = _gen.NextDouble() < keep ? scale : 0;
+                mask = Tensor.FromPooled(m, shape, x.Device);
             }
         }
         return x * mask;

@@ -17,7 +17,7 @@ public partial class Tensor
         if (_gradFn is not null) suffixes.Add($"grad_fn=<{_gradFn.Name}>");
         else if (RequiresGrad) suffixes.Add("requires_grad=True");
         return DType == DType.Int64
-            ? TensorFormatter.Format(ContiguousSpan<long>(), _shape, suffixes)
+            ? TensorFormatter.Format(ToInt64Array(), _shape, suffixes)
             : TensorFormatter.Format(ToDoubleArray(), _shape, suffixes);
     }
 }

@@ -60,6 +60,15 @@ public partial class Tensor
         return requiresGrad ? FromStorage(t._storage, t._shape, requiresGrad: true) : t;
     }
 
+    /// <summary>A fresh tensor on <paramref name="device"/> (the default device when null) holding the elements of a host
+    /// storage from <see cref="HostPool.Allocate{T}"/> that the caller filled: that storage itself on the CPU, a copy of
+    /// it elsewhere (a pooled array stays with its one storage; Note [Host Pool]).</summary>
+    internal static Tensor FromPooled<T>(Storage<T> filled, int[] shape, Device? device = null) where T : unmanaged
+    {
+        var backend = Backends.For(device);
+        return backend == CpuBackend.Instance ? FromStorage(filled, shape) : backend.FromHost((T[])filled.Data.Clone(), shape);
+    }
+
     /// <summary>The backend that serves this tensor's storage (Note [Backend Seam]): every op's kernels come from it.</summary>
     internal Backend Backend => _storage.Backend;
 
@@ -126,35 +135,40 @@ public partial class Tensor
     {
         if (NumElements != 1)
             throw new ShapeMismatchException($"a Tensor with {NumElements} elements cannot be converted to Scalar ({Describe()}).");
-        return DType switch
+        double value = DType switch
         {
             DType.Float32 => ContiguousSpan<float>()[0],
             DType.Float64 => ContiguousSpan<double>()[0],
             _ => ContiguousSpan<long>()[0],
         };
+        GC.KeepAlive(this);   // its storage was read until now (Note [Host Pool])
+        return value;
     }
+
+    // The readers below copy through the backend (ToHost), which keeps this tensor reachable while it reads the storage
+    // (Note [Host Pool]); a span over a pooled array must not outlive its tensor.
 
     /// <summary>The elements in row-major order as floats (converted if needed).</summary>
     public float[] ToArray() => DType switch
     {
-        DType.Float32 => ContiguousSpan<float>().ToArray(),
-        DType.Float64 => Array.ConvertAll(ContiguousSpan<double>().ToArray(), v => (float)v),
-        _ => Array.ConvertAll(ContiguousSpan<long>().ToArray(), v => (float)v),
+        DType.Float32 => Backend.ToHost<float>(this),
+        DType.Float64 => Array.ConvertAll(Backend.ToHost<double>(this), v => (float)v),
+        _ => Array.ConvertAll(Backend.ToHost<long>(this), v => (float)v),
     };
 
     /// <summary>The elements in row-major order as doubles (converted if needed).</summary>
     public double[] ToDoubleArray() => DType switch
     {
-        DType.Float32 => Array.ConvertAll(ContiguousSpan<float>().ToArray(), v => (double)v),
-        DType.Float64 => ContiguousSpan<double>().ToArray(),
-        _ => Array.ConvertAll(ContiguousSpan<long>().ToArray(), v => (double)v),
+        DType.Float32 => Array.ConvertAll(Backend.ToHost<float>(this), v => (double)v),
+        DType.Float64 => Backend.ToHost<double>(this),
+        _ => Array.ConvertAll(Backend.ToHost<long>(this), v => (double)v),
     };
 
     /// <summary>The elements in row-major order as longs (floats truncated toward zero).</summary>
     public long[] ToInt64Array() => DType switch
     {
-        DType.Int64 => ContiguousSpan<long>().ToArray(),
-        DType.Float32 => Array.ConvertAll(ContiguousSpan<float>().ToArray(), v => (long)v),
-        _ => Array.ConvertAll(ContiguousSpan<double>().ToArray(), v => (long)v),
+        DType.Int64 => Backend.ToHost<long>(this),
+        DType.Float32 => Array.ConvertAll(Backend.ToHost<float>(this), v => (long)v),
+        _ => Array.ConvertAll(Backend.ToHost<double>(this), v => (long)v),
     };
 }

@@ -81,16 +81,18 @@ internal sealed class CheckingBackend : CpuBackend
                 $"of a storage of {t._storage.Length} ({elementSize}-byte) elements.");
     }
 
-    /// <summary>Checks a kernel's result is fresh and contiguous, and moves its storage to this device.</summary>
+    /// <summary>Checks a kernel's result is fresh and contiguous, and moves it to this device: a copy of its elements in
+    /// a storage of this backend (not the same array under a second storage: a large result's array belongs to the one
+    /// storage the pool gave it to, and goes back to the pool when that storage dies; Note [Host Pool]).</summary>
     private Tensor Result(string kernel, Tensor r)
     {
         if (r._offset != 0 || !r.IsContiguous || r._storage.Length != r.NumElements && r.NumElements > 0)
             throw new InvalidOperationException($"{kernel}: its result {r.Describe()} is not a fresh contiguous tensor (offset {r._offset}, storage {r._storage.Length}).");
         Storage storage = r._storage switch
         {
-            Storage<float> f => new Storage<float>(f.Data, this),
-            Storage<double> d => new Storage<double>(d.Data, this),
-            Storage<long> l => new Storage<long>(l.Data, this),
+            Storage<float> f => new Storage<float>((float[])f.Data.Clone(), this),
+            Storage<double> d => new Storage<double>((double[])d.Data.Clone(), this),
+            Storage<long> l => new Storage<long>((long[])l.Data.Clone(), this),
             _ => throw new InvalidOperationException($"{kernel}: unexpected storage {r._storage.GetType().Name}."),
         };
         return Tensor.FromStorage(storage, r._shape);

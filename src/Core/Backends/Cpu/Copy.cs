@@ -6,9 +6,9 @@ internal static partial class CpuKernels
     /// <summary>A contiguous copy of any tensor (same dtype).</summary>
     public static Tensor Contiguous(Tensor t) => t.DType switch
     {
-        DType.Float32 => Wrap(ToContiguousArray<float>(t), (int[])t._shape.Clone()),
-        DType.Float64 => Wrap(ToContiguousArray<double>(t), (int[])t._shape.Clone()),
-        _ => Wrap(ToContiguousArray<long>(t), (int[])t._shape.Clone()),
+        DType.Float32 => Wrap(ContiguousCopy<float>(t), (int[])t._shape.Clone()),
+        DType.Float64 => Wrap(ContiguousCopy<double>(t), (int[])t._shape.Clone()),
+        _ => Wrap(ContiguousCopy<long>(t), (int[])t._shape.Clone()),
     };
 
     /// <summary>Copies <paramref name="src"/> (broadcast to dst's shape) into <paramref name="dst"/>'s storage, converting dtype.</summary>
@@ -30,12 +30,21 @@ internal static partial class CpuKernels
         if (t.DType == dtype) return Contiguous(t);
         return (t.DType, dtype) switch
         {
-            (DType.Float32, DType.Float64) => Wrap(Array.ConvertAll(ToContiguousArray<float>(t), v => (double)v), (int[])t._shape.Clone()),
-            (DType.Float64, DType.Float32) => Wrap(Array.ConvertAll(ToContiguousArray<double>(t), v => (float)v), (int[])t._shape.Clone()),
-            (DType.Int64, DType.Float32) => Wrap(Array.ConvertAll(ToContiguousArray<long>(t), v => (float)v), (int[])t._shape.Clone()),
-            (DType.Int64, DType.Float64) => Wrap(Array.ConvertAll(ToContiguousArray<long>(t), v => (double)v), (int[])t._shape.Clone()),
-            (DType.Float32, DType.Int64) => Wrap(Array.ConvertAll(ToContiguousArray<float>(t), v => (long)v), (int[])t._shape.Clone()),
-            _ => Wrap(Array.ConvertAll(ToContiguousArray<double>(t), v => (long)v), (int[])t._shape.Clone()),
+            (DType.Float32, DType.Float64) => Converted(t, static (float v) => (double)v),
+            (DType.Float64, DType.Float32) => Converted(t, static (double v) => (float)v),
+            (DType.Int64, DType.Float32) => Converted(t, static (long v) => (float)v),
+            (DType.Int64, DType.Float64) => Converted(t, static (long v) => (double)v),
+            (DType.Float32, DType.Int64) => Converted(t, static (float v) => (long)v),
+            _ => Converted(t, static (double v) => (long)v),
         };
+    }
+
+    private static Tensor Converted<TFrom, TTo>(Tensor t, Func<TFrom, TTo> convert) where TFrom : unmanaged where TTo : unmanaged
+    {
+        var from = t.ContiguousSpan<TFrom>();
+        var res = Result<TTo>(t.NumElements);
+        var to = res.Data;
+        for (int i = 0; i < from.Length; i++) to[i] = convert(from[i]);
+        return Wrap(res, (int[])t._shape.Clone());
     }
 }

@@ -17,8 +17,8 @@ internal static partial class CpuKernels
     private static Tensor Unary<T>(Tensor x, UnaryKernel op) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var src = x.ContiguousSpan<T>();
-        var dst = GC.AllocateUninitializedArray<T>(src.Length);   // every element is written
-        var d = dst.AsSpan();
+        var res = Result<T>(src.Length);   // every element is written
+        var d = res.Data.AsSpan();
         switch (op)
         {
             case UnaryKernel.Neg: TensorPrimitives.Negate(src, d); break;
@@ -34,7 +34,7 @@ internal static partial class CpuKernels
                 break;
             default: throw new ArgumentOutOfRangeException(nameof(op));
         }
-        return Wrap(dst, (int[])x._shape.Clone());
+        return Wrap(res, (int[])x._shape.Clone());
     }
 
     /// <summary>ReLU's backward in one pass: <paramref name="g"/> where <paramref name="output"/> &gt; 0, else 0
@@ -50,13 +50,14 @@ internal static partial class CpuKernels
     {
         var gs = g.ContiguousSpan<T>();
         var o = output.ContiguousSpan<T>();
-        var dst = GC.AllocateUninitializedArray<T>(gs.Length);
+        var res = Result<T>(gs.Length);
+        var dst = res.Data;
         int i = 0;
         if (Vector.IsHardwareAccelerated)
             for (; i + Vector<T>.Count <= dst.Length; i += Vector<T>.Count)
                 Vector.ConditionalSelect(Vector.GreaterThan(new Vector<T>(o[i..]), Vector<T>.Zero), new Vector<T>(gs[i..]), Vector<T>.Zero).CopyTo(dst, i);
         for (; i < dst.Length; i++) dst[i] = o[i] > T.Zero ? gs[i] : T.Zero;
-        return Wrap(dst, (int[])output._shape.Clone());
+        return Wrap(res, (int[])output._shape.Clone());
     }
 
     /// <summary>Adds <paramref name="bias"/> [n] to every row of <paramref name="rows"/> [m, n] in place. Only for a
@@ -85,13 +86,14 @@ internal static partial class CpuKernels
     private static Tensor Compare<T>(Tensor x, T v, CompareKernel op) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var src = x.ContiguousSpan<T>();
-        var dst = GC.AllocateUninitializedArray<T>(src.Length);   // every element is written
+        var res = Result<T>(src.Length);   // every element is written
+        var dst = res.Data;
         for (int i = 0; i < src.Length; i++)
         {
             bool r = op switch { CompareKernel.Eq => src[i] == v, CompareKernel.Ge => src[i] >= v, _ => src[i] > v };
             dst[i] = r ? T.One : T.Zero;
         }
-        return Wrap(dst, (int[])x._shape.Clone());
+        return Wrap(res, (int[])x._shape.Clone());
     }
 
     /// <summary>A contiguous copy of x with <paramref name="value"/> wherever the 0/1 mask (x's shape) is set.</summary>
@@ -104,10 +106,11 @@ internal static partial class CpuKernels
 
     private static Tensor MaskedFill<T>(Tensor x, Tensor mask, T value) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var dst = ToContiguousArray<T>(x);
+        var res = ContiguousCopy<T>(x);
+        var dst = res.Data;
         var m = mask.ContiguousSpan<T>();
         for (int i = 0; i < dst.Length; i++) if (m[i] != T.Zero) dst[i] = value;
-        return Wrap(dst, (int[])x._shape.Clone());
+        return Wrap(res, (int[])x._shape.Clone());
     }
 
     // ---- binary with broadcasting ---------------------------------------------------------------------
@@ -122,21 +125,22 @@ internal static partial class CpuKernels
     private static Tensor Binary<T>(Tensor a, Tensor b, BinaryKernel op, int[] outShape) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = Shape.Product(outShape);
-        var dst = GC.AllocateUninitializedArray<T>(n);   // every element is written
+        var res = Result<T>(n);   // every element is written
+        var dst = res.Data;
         var A = a.StorageOf<T>().Data;
         var B = b.StorageOf<T>().Data;
         bool sameShape = a._shape.AsSpan().SequenceEqual(outShape) && b._shape.AsSpan().SequenceEqual(outShape);
         if (sameShape && a._isContiguous && b._isContiguous)
         {
             BinaryRow(op, A, a._offset, 1, B, b._offset, 1, dst, 0, n);
-            return Wrap(dst, (int[])outShape.Clone());
+            return Wrap(res, (int[])outShape.Clone());
         }
         var (dims, st) = Coalesce(outShape, BroadcastStrides(a, outShape), BroadcastStrides(b, outShape), Shape.ContiguousStrides(outShape));
         int rank = dims.Length;
         if (rank == 0)
         {
             if (n > 0) BinaryRow(op, A, a._offset, 0, B, b._offset, 0, dst, 0, 1);
-            return Wrap(dst, (int[])outShape.Clone());
+            return Wrap(res, (int[])outShape.Clone());
         }
         int inner = dims[rank - 1];
         int outer = n / Math.Max(inner, 1);
@@ -152,7 +156,7 @@ internal static partial class CpuKernels
                 ia -= st[0][d] * dims[d]; ib -= st[1][d] * dims[d]; io -= st[2][d] * dims[d]; idx[d] = 0;
             }
         }
-        return Wrap(dst, (int[])outShape.Clone());
+        return Wrap(res, (int[])outShape.Clone());
     }
 
     /// <summary>One innermost row: out[i] = a[i*sa] op b[i*sb], with TensorPrimitives where the strides allow.</summary>
@@ -223,8 +227,8 @@ internal static partial class CpuKernels
     private static Tensor Scalar<T>(Tensor x, T s, BinaryKernel op, bool scalarFirst) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var src = x.ContiguousSpan<T>();
-        var dst = GC.AllocateUninitializedArray<T>(src.Length);   // every element is written
-        var d = dst.AsSpan();
+        var res = Result<T>(src.Length);   // every element is written
+        var d = res.Data.AsSpan();
         switch (op, scalarFirst)
         {
             case (BinaryKernel.Add, _): TensorPrimitives.Add(src, s, d); break;
@@ -239,19 +243,27 @@ internal static partial class CpuKernels
                 for (int i = 0; i < src.Length; i++) d[i] = scalarFirst ? Apply(op, s, src[i]) : Apply(op, src[i], s);
                 break;
         }
-        return Wrap(dst, (int[])x._shape.Clone());
+        return Wrap(res, (int[])x._shape.Clone());
     }
 
-    /// <summary>A tensor of x's shape and dtype filled with <paramref name="value"/>.</summary>
+    /// <summary>A fresh tensor of the given shape and dtype filled with <paramref name="value"/>.</summary>
     public static Tensor Full(int[] shape, DType dtype, double value)
     {
-        var t = Empty(dtype, (int[])shape.Clone());
+        int n = Shape.Product(shape);
+        bool zero = BitConverter.DoubleToInt64Bits(value) == 0;   // +0.0 only: -0.0 must be written
+        shape = (int[])shape.Clone();
         switch (dtype)
         {
-            case DType.Float32: t.StorageOf<float>().Data.AsSpan().Fill((float)value); break;
-            case DType.Float64: t.StorageOf<double>().Data.AsSpan().Fill(value); break;
-            default: t.StorageOf<long>().Data.AsSpan().Fill((long)value); break;
+            case DType.Float32: return Wrap(Filled(n, zero, (float)value), shape);
+            case DType.Float64: return Wrap(Filled(n, zero, value), shape);
+            default: return Wrap(Filled(n, zero, (long)value), shape);
         }
-        return t;
+    }
+
+    private static Storage<T> Filled<T>(int n, bool zero, T value) where T : unmanaged
+    {
+        var s = HostPool.Allocate<T>(n, zeroed: zero);
+        if (!zero) s.Data.AsSpan().Fill(value);
+        return s;
     }
 }

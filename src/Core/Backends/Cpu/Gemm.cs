@@ -80,7 +80,8 @@ internal static partial class CpuKernels
     {
         int r = outShape.Length;
         int m = outShape[r - 2], n = outShape[r - 1], k = a._shape[^1];
-        var dst = GC.AllocateUninitializedArray<T>(Shape.Product(outShape));   // Gemm writes every element
+        var res = Result<T>(Shape.Product(outShape));   // Gemm writes every element
+        var dst = res.Data;
         var batchShape = outShape[..(r - 2)];
         int batches = Shape.Product(batchShape);
         var aStr = BatchStrides(a, batchShape); var bStr = BatchStrides(b, batchShape);
@@ -94,7 +95,7 @@ internal static partial class CpuKernels
             Gemm(m, n, k, new Mat<T>(A, ao, a._strides[^2], a._strides[^1]), new Mat<T>(B, bo, b._strides[^2], b._strides[^1]), dst, t * m * n);
             for (int d = batchShape.Length - 1; d >= 0; d--) { if (++idx[d] < batchShape[d]) break; idx[d] = 0; }
         }
-        return Wrap(dst, (int[])outShape.Clone());
+        return Wrap(res, (int[])outShape.Clone());
     }
 
     private static int[] BatchStrides(Tensor t, int[] batchShape)

@@ -1,34 +1,42 @@
 namespace Functional;
 
-// Host memory behind CPU tensors: allocating a zero-filled tensor (Empty), wrapping an array the caller hands over
+// Host memory behind CPU tensors: a kernel's result storage (Result, from the pool of Note [Host Pool]), wrapping an array the caller hands over
 // (Wrap), reading a tensor out as a fresh row-major array (ToContiguousArray), and the strided copy under them and under
 // the copy kernels (BroadcastStrides, CopyStrided, Coalesce). No kernel logic here: the kernels (Elementwise.cs, Reduce.cs,
 // Gemm.cs, Copy.cs) build on these.
 internal static partial class CpuKernels
 {
-    /// <summary>A fresh contiguous tensor of the given dtype and shape, zero-filled.</summary>
-    public static Tensor Empty(DType dtype, int[] shape)
-    {
-        int n = Shape.Product(shape);
-        Storage s = dtype switch
-        {
-            DType.Float32 => new Storage<float>(new float[n]),
-            DType.Float64 => new Storage<double>(new double[n]),
-            _ => new Storage<long>(new long[n]),
-        };
-        return Tensor.FromStorage(s, shape);
-    }
+    /// <summary>A kernel's result storage of <paramref name="n"/> elements, not cleared: the kernel writes every element.
+    /// Large ones are recycled (Note [Host Pool]).</summary>
+    public static Storage<T> Result<T>(int n) where T : unmanaged => HostPool.Allocate<T>(n, zeroed: false);
 
+    /// <summary>Wraps an array the caller hands over (never a pooled one: that stays with its one storage).</summary>
     public static Tensor Wrap<T>(T[] data, int[] shape) where T : unmanaged => Tensor.FromStorage(new Storage<T>(data), shape);
 
+    /// <summary>A tensor over a kernel's result storage.</summary>
+    public static Tensor Wrap<T>(Storage<T> storage, int[] shape) where T : unmanaged => Tensor.FromStorage(storage, shape);
+
+    /// <summary>A fresh row-major array of t's elements, for a caller to keep (never pooled).</summary>
     public static T[] ToContiguousArray<T>(Tensor t) where T : unmanaged
     {
-        var src = t.StorageOf<T>().Data;
-        int n = t.NumElements;
-        var dst = GC.AllocateUninitializedArray<T>(n);   // every element is written
-        if (t._isContiguous) Array.Copy(src, t._offset, dst, 0, n);
-        else CopyStrided(src, t._offset, t._strides, dst, 0, Shape.ContiguousStrides(t._shape), t._shape);
+        var dst = GC.AllocateUninitializedArray<T>(t.NumElements);   // every element is written
+        CopyContiguous(t, dst);
         return dst;
+    }
+
+    /// <summary>A fresh result storage holding t's elements row-major.</summary>
+    public static Storage<T> ContiguousCopy<T>(Tensor t) where T : unmanaged
+    {
+        var res = Result<T>(t.NumElements);
+        CopyContiguous(t, res.Data);
+        return res;
+    }
+
+    private static void CopyContiguous<T>(Tensor t, T[] dst) where T : unmanaged
+    {
+        var src = t.StorageOf<T>().Data;
+        if (t._isContiguous) Array.Copy(src, t._offset, dst, 0, dst.Length);
+        else CopyStrided(src, t._offset, t._strides, dst, 0, Shape.ContiguousStrides(t._shape), t._shape);
     }
 
     /// <summary>The strides that read <paramref name="t"/> broadcast to <paramref name="shape"/> (0 on broadcast dims).</summary>

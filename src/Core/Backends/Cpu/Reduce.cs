@@ -75,12 +75,13 @@ internal static partial class CpuKernels
         var (outer, n, inner) = Split(x._shape, dim);
         var outShape = (int[])x._shape.Clone();
         outShape[dim] = 1;
-        var dst = new T[outer * inner];
+        var res = HostPool.Allocate<T>(outer * inner, zeroed: n == 0);   // an empty sum is 0; otherwise every element is written
+        var dst = res.Data;
         if (n == 0)
         {
             if (op == ReduceKernel.Max)
                 throw new ArgumentException($"max(): Expected reduction dim {dim} to have non-zero size ({x.Describe()}).");
-            return Wrap(dst, outShape);   // an empty sum is 0
+            return Wrap(res, outShape);
         }
         for (int o = 0; o < outer; o++)
         {
@@ -96,7 +97,7 @@ internal static partial class CpuKernels
             src.Slice(baseIdx, inner).CopyTo(row);
             for (int j = 1; j < n; j++) TensorPrimitives.Max(row, src.Slice(baseIdx + j * inner, inner), row);
         }
-        return Wrap(dst, outShape);
+        return Wrap(res, outShape);
     }
 
     /// <summary>Indices of the maxima along <paramref name="dim"/> (first occurrence; NaN counts as the maximum).</summary>
@@ -113,7 +114,8 @@ internal static partial class CpuKernels
         var (outer, n, inner) = Split(x._shape, dim);
         if (n == 0 && outer * inner > 0)
             throw new ArgumentException($"argmax(): Expected reduction dim {dim} to have non-zero size ({x.Describe()}).");
-        var dst = new long[outer * inner];
+        var res = Result<long>(outer * inner);   // every element is written
+        var dst = res.Data;
         for (int o = 0; o < outer; o++)
             for (int i = 0; i < inner; i++)
             {
@@ -130,7 +132,7 @@ internal static partial class CpuKernels
             }
         var outShape = (int[])x._shape.Clone();
         outShape[dim] = 1;
-        return Wrap(dst, outShape);
+        return Wrap(res, outShape);
     }
 
     /// <summary>Softmax or log-softmax along <paramref name="dim"/>, max-shifted for stability.</summary>
@@ -145,7 +147,8 @@ internal static partial class CpuKernels
     {
         var src = x.ContiguousSpan<T>();
         var (outer, n, inner) = Split(x._shape, dim);
-        var dst = new T[src.Length];
+        var res = Result<T>(src.Length);   // every element is written
+        var dst = res.Data;
         var col = new T[n];
         var tmp = new T[n];
         for (int o = 0; o < outer; o++)
@@ -166,6 +169,6 @@ internal static partial class CpuKernels
                 if (inner == 1) c.CopyTo(dst.AsSpan(b, n));
                 else for (int j = 0; j < n; j++) dst[b + j * inner] = c[j];
             }
-        return Wrap(dst, (int[])x._shape.Clone());
+        return Wrap(res, (int[])x._shape.Clone());
     }
 }
