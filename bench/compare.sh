@@ -16,7 +16,7 @@
 # live heap before and after) and `--steady 1000` run once.
 #
 #   bash bench/compare.sh [--rounds R] [--full] [--skip-torch] [--skip-passive] [--skip-libtorch] [--skip-dotnet] [--skip-epoch]
-#     --rounds R       rounds of all sides (default 3; about 20-25 minutes on 2 cores without the epoch)
+#     --rounds R       rounds of all sides (default 3; about 12-15 minutes on 2 cores without the epoch row)
 #     --full           BenchmarkDotNet's default job instead of the quick one (much longer, tighter error bars)
 #     --skip-torch     no PyTorch peer (neither run);  --skip-passive: no OMP_WAIT_POLICY=passive PyTorch run
 #     --skip-libtorch  no libtorch peer;  --skip-dotnet: only the peers (no ratios)
@@ -45,7 +45,7 @@ while [ $# -gt 0 ]; do
     --skip-libtorch) run_libtorch=0 ;;
     --skip-dotnet) run_dotnet=0 ;;
     --skip-epoch) run_epoch=0 ;;
-    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
     *) echo "compare.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
