@@ -1,6 +1,6 @@
 """PyTorch reference for the BenchmarkDotNet suite in bench/Functional.Bench (issue 5): the same workloads, timed the same way
 (warm runs, then repeated runs, median). Run with Debian's python3-torch:
-    /usr/bin/python3 bench/torch_ref.py [--min-time S] [--only gemm,step,tiny]
+    /usr/bin/python3 bench/torch_ref.py [--min-time S] [--only gemm,step,tiny,elementwise]
 --only runs just those groups (bench/compare.sh interleaves the two sides group by group).
 
 Output, one measurement a line, tab-separated, for bench/compare.sh (other lines start with '#'):
@@ -12,6 +12,9 @@ The ids and the workloads:
                           backward, step (b = 64, 256); back to the initial weights and a fresh Adam every 100 steps
     TinyOpChain           10,000 nodes x = x*1.0001 + 0.0001 from a 0-d leaf that requires grad, then backward;
                           the time is per op (20,000 ops: a mul and an add per node, forward and backward together)
+    Elementwise(N=n)      (t * 2 + 1).relu() on a float32 tensor of n elements under torch.no_grad() (n = 1,024, 16,384,
+                          262,144, 4,194,304); also prints GB/s = 3 ops x (read n*4 + write n*4) bytes / time
+bench/TorchSharpRef (libtorch 2.10 through TorchSharp) prints the same lines for the same workloads.
 """
 import os
 import statistics
@@ -25,6 +28,8 @@ import torch  # noqa: E402  (after the thread variables)
 THREADS = 2
 NODES = 10_000
 OPS_PER_CHAIN = 2 * NODES
+ELEMENTWISE_SIZES = (1_024, 16_384, 262_144, 4_194_304)
+GROUPS = ("gemm", "step", "tiny", "elementwise")
 STEPS_PER_RUN = 100   # TrainStep: steps between resets to the initial weights and a fresh Adam (as TrainStepBenchmarks)
 
 
@@ -72,14 +77,15 @@ def openblas_core():
 
 def main():
     min_time = float(sys.argv[sys.argv.index("--min-time") + 1]) if "--min-time" in sys.argv else 1.0
-    groups = set(sys.argv[sys.argv.index("--only") + 1].split(",")) if "--only" in sys.argv else {"gemm", "step", "tiny"}
-    unknown = groups - {"gemm", "step", "tiny"}
+    groups = set(sys.argv[sys.argv.index("--only") + 1].split(",")) if "--only" in sys.argv else set(GROUPS)
+    unknown = groups - set(GROUPS)
     if unknown:
-        sys.exit(f"torch_ref.py: unknown group(s) {', '.join(sorted(unknown))}; the groups are gemm, step, tiny")
+        sys.exit(f"torch_ref.py: unknown group(s) {', '.join(sorted(unknown))}; the groups are {', '.join(GROUPS)}")
     torch.set_num_threads(THREADS)
     torch.manual_seed(0)
     print(f"info\ttorch\t{torch.__version__}")
     print(f"info\tthreads\t{torch.get_num_threads()}")
+    print(f"info\tomp_wait_policy\t{os.environ.get('OMP_WAIT_POLICY', 'default')}")
 
     # SGEMM
     for n in (256, 512, 1024, 2048) if "gemm" in groups else ():
@@ -129,6 +135,17 @@ def main():
     if "tiny" in groups:
         sec, runs = measure(chain, min_time)
         result("TinyOpChain", sec / OPS_PER_CHAIN, runs)
+
+    # Elementwise chain, no grad: three ops, each reading n floats and writing n fresh ones
+    for n in ELEMENTWISE_SIZES if "elementwise" in groups else ():
+        t = torch.randn(n)
+
+        def elementwise():
+            with torch.no_grad():
+                return (t * 2.0 + 1.0).relu()
+
+        sec, runs = measure(elementwise, min_time)
+        result(f"Elementwise(N={n})", sec, runs, f"gbps={3.0 * (4 * n + 4 * n) / sec / 1e9:.2f}")
 
 
 if __name__ == "__main__":

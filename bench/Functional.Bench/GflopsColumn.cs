@@ -4,7 +4,7 @@ using BenchmarkDotNet.Running;
 
 namespace Functional.Bench;
 
-/// <summary>GFLOP/s = 2·n³ / median time, for benchmarks with a parameter N (the n×n×n matrix products); empty elsewhere.</summary>
+/// <summary>GFLOP/s = 2·n³ / median time, for <see cref="GemmBenchmarks"/> (the n×n×n matrix products); empty elsewhere.</summary>
 public sealed class GflopsColumn : IColumn
 {
     public string Id => nameof(GflopsColumn);
@@ -23,7 +23,7 @@ public sealed class GflopsColumn : IColumn
     {
         var n = benchmarkCase.Parameters.Items.FirstOrDefault(p => p.Name == "N")?.Value;
         var stats = summary[benchmarkCase]?.ResultStatistics;
-        if (n is not int size || stats is null || stats.Median <= 0) return "-";
+        if (benchmarkCase.Descriptor.Type != typeof(GemmBenchmarks) || n is not int size || stats is null || stats.Median <= 0) return "-";
         double flops = 2.0 * size * size * size;
         return (flops / stats.Median).ToString("F1", style.CultureInfo);   // flops per ns = GFLOP/s
     }

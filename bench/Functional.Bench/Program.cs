@@ -24,6 +24,7 @@ namespace Functional.Bench;
 ///   --step B N  instead of BenchmarkDotNet: N Stopwatch samples of the training step at batch B (StepSamples).
 ///   --long-run B N  N steps of one never-reset run at batch B, step time and subnormal moments every 250 (StepSamples).
 ///   --gemm N SAMPLES  instead of BenchmarkDotNet: SAMPLES Stopwatch samples of an n×n SGEMM, with page faults (GemmSamples).
+///   --elementwise N SAMPLES  instead of BenchmarkDotNet: SAMPLES Stopwatch samples of (t * 2 + 1).Relu() on n floats (ElementwiseSamples).
 ///   --tiny N    instead of BenchmarkDotNet: N Stopwatch samples of the tiny-op chain (TinyOpSamples; bench/ab_tinyop.sh).
 /// Everything else is BenchmarkDotNet's own (e.g. --filter '*Gemm*', --artifacts DIR). With no --filter, all run.
 /// </summary>
@@ -35,6 +36,7 @@ public static class Program
         if (args.Contains("--steady")) return SteadyState.Run(Arg("--steady", 1), Console.Out);
         if (args.Contains("--tiny")) return TinyOpSamples.Run(Arg("--tiny", 1), Console.Out);
         if (args.Contains("--long-run")) return StepSamples.LongRun(Arg("--long-run", 1), Arg("--long-run", 2), Console.Out);
+        if (args.Contains("--elementwise")) return ElementwiseSamples.Run(Arg("--elementwise", 1), Arg("--elementwise", 2), Console.Out);
         if (args.Contains("--gemm")) return GemmSamples.Run(Arg("--gemm", 1), Arg("--gemm", 2), Console.Out);
         if (args.Contains("--step")) return StepSamples.Run(Arg("--step", 1), Arg("--step", 2), Console.Out);
         var rest = new List<string>();
@@ -65,7 +67,7 @@ public static class Program
         var config = ManualConfig.CreateEmpty()
             .AddJob(job)
             .AddColumnProvider(DefaultColumnProviders.Instance)
-            .AddColumn(StatisticColumn.Median, new GflopsColumn())
+            .AddColumn(StatisticColumn.Median, new GflopsColumn(), new GbpsColumn())
             .AddDiagnoser(MemoryDiagnoser.Default)
             .AddLogger(BenchmarkDotNet.Loggers.ConsoleLogger.Default)
             .AddExporter(MarkdownExporter.GitHub, new CsvExporter(CsvSeparator.Comma, csvStyle), JsonExporter.Brief)

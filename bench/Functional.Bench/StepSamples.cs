@@ -7,9 +7,11 @@ namespace Functional.Bench;
 /// <list type="bullet">
 /// <item><c>--step BATCH N</c>: <see cref="TrainStepBenchmarks"/> (reset every 100 steps) timed N times after 50 warm-up
 /// steps; prints <c>step &lt;batch&gt; &lt;median ms&gt; &lt;min ms&gt; &lt;gen0&gt; &lt;gen1&gt; &lt;gen2&gt; &lt;minor page faults per step&gt;
-/// &lt;MiB allocated per step&gt;</c>, the collections counted per 1,000 timed steps (issue 19's measure: a plain app
-/// must not pay a gen-2 collection every few steps). Run it as a plain app with
-/// <c>DOTNET_GCLOHThreshold=0x14C08</c>, which overrides this project's 8 MB setting with the runtime's default.</item>
+/// &lt;MiB allocated per step&gt; &lt;live MiB at start&gt; &lt;live MiB at end&gt;</c>, the collections counted per 1,000 timed
+/// steps (issue 19's measure: a plain app must not pay a gen-2 collection every few steps). The live heap is
+/// <see cref="GC.GetTotalMemory(bool)"/> after a full blocking collection (<see cref="LiveBytes"/>), taken just before the
+/// first and just after the last timed step, outside the timing and outside the collection counts; equal start and end
+/// figures mean the steady state does not grow. This project sets no GC option, so the figures are a plain app's.</item>
 /// <item><c>--long-run BATCH N</c>: N steps of one run on the fixed batch, never reset, printing the median step time and
 /// the number of subnormal Adam moments every 250 steps. The batch is learnt within a few hundred steps, the moments of
 /// dead units decay into the subnormal range after about 650 and stay there; bench/torch_long_run.py does the same in
@@ -25,6 +27,7 @@ public static class StepSamples
         step.Setup();
         for (int i = 0; i < 50; i++) step.TrainStep();
         var times = new double[samples];
+        long liveStart = LiveBytes();
         int g0 = GC.CollectionCount(0), g1 = GC.CollectionCount(1), g2 = GC.CollectionCount(2);
         long faults = GemmSamples.MinorFaults(), bytes = GC.GetTotalAllocatedBytes(precise: false);
         for (int i = 0; i < samples; i++)
@@ -36,11 +39,23 @@ public static class StepSamples
         double per1000 = 1000.0 / samples;
         double faultsPerStep = faults < 0 ? -1 : (double)(GemmSamples.MinorFaults() - faults) / samples;
         double mibPerStep = (GC.GetTotalAllocatedBytes(precise: false) - bytes) / (1024.0 * 1024) / samples;
-        Array.Sort(times);
         double c0 = (GC.CollectionCount(0) - g0) * per1000, c1 = (GC.CollectionCount(1) - g1) * per1000, c2 = (GC.CollectionCount(2) - g2) * per1000;
+        long liveEnd = LiveBytes();   // after the counts: its forced collection is not one of the steps'
+        Array.Sort(times);
+        const double MiB = 1024.0 * 1024;
         output.WriteLine(FormattableString.Invariant(
-            $"step {batch} {times[samples / 2]:F3} {times[0]:F3} {c0:F1} {c1:F1} {c2:F1} {faultsPerStep:F1} {mibPerStep:F2}"));
+            $"step {batch} {times[samples / 2]:F3} {times[0]:F3} {c0:F1} {c1:F1} {c2:F1} {faultsPerStep:F1} {mibPerStep:F2} {liveStart / MiB:F2} {liveEnd / MiB:F2}"));
         return 0;
+    }
+
+    /// <summary>The live managed heap: bytes still reachable after a full blocking collection, finalizers run and a
+    /// second collection (<see cref="GC.GetTotalMemory(bool)"/> with forceFullCollection, which collects until the figure
+    /// settles).</summary>
+    internal static long LiveBytes()
+    {
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true);
+        GC.WaitForPendingFinalizers();
+        return GC.GetTotalMemory(forceFullCollection: true);
     }
 
     public static int LongRun(int batch, int steps, TextWriter output)
