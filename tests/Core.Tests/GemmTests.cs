@@ -153,6 +153,67 @@ public class GemmTests
         finally { GemmKernels.UseVector512 = true; }
     }
 
+    /// <summary>Blockings other than this machine's: tiny blocks (many KC, MC and NC blocks and edge tiles in every
+    /// dimension), a lopsided one, and the derived blockings of two other machines' caches.</summary>
+    public static TheoryData<int, int, int> Blockings => new()
+    {
+        { 8, 1, 1 },          // KC = 8, one tile of rows and of columns per block (rounded up to MR, NR)
+        { 24, 40, 70 },       // KC a multiple of 8, MC and NC not multiples of the tile (rounded down)
+        { 100, 1000, 4000 },  // KC not a multiple of 8 (an odd last k-step), large MC and NC
+        { -1, 0, 0 },         // derived from a Sapphire Rapids core's caches (48 KiB, 2 MiB, 105 MiB / 56)
+        { -2, 0, 0 },         // derived from a small desktop part's (32 KiB, 256 KiB, 8 MiB / 8)
+    };
+
+    [Theory]
+    [MemberData(nameof(Blockings))]
+    public void Products_match_the_reference_under_other_blockings(int kc, int mc, int nc)
+    {
+        var gen = new Generator(kc + 3 * mc + 7 * nc);
+        var saved = GemmBlocking.Override;
+        foreach (var (dtype, size) in new[] { (DType.Float32, 4), (DType.Float64, 8) })
+        {
+            var tile = dtype == DType.Float32 ? GemmKernels.Tile<float>() : GemmKernels.Tile<double>();
+            GemmBlocking.Override = kc switch
+            {
+                -1 => GemmBlocking.Derive(48 << 10, 2 << 20, 105 << 20, 56, tile.MR, tile.NR, size),
+                -2 => GemmBlocking.Derive(32 << 10, 256 << 10, 8 << 20, 8, tile.MR, tile.NR, size),
+                _ => new GemmBlocking(kc, mc, nc),
+            };
+            try
+            {
+                foreach (var (m, k, n) in new[] { (37, 101, 83), (129, 300, 70), (13, 517, 45), (200, 33, 300) })
+                {
+                    AssertMatMul(Randn(gen, dtype, m, k), Randn(gen, dtype, k, n), managedOnly: true);
+                    AssertMatMul(Randn(gen, dtype, k, m).T, Randn(gen, dtype, n, k).T, managedOnly: true);
+                }
+                AssertMatMul(Randn(gen, dtype, 300, 520), Randn(gen, dtype, 520, 260), managedOnly: true);   // split over the cores
+            }
+            finally { GemmBlocking.Override = saved; }
+        }
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void The_alternative_AVX512_tiles_match_the_reference(int kernelIndex)
+    {
+        var kernel = (GemmKernels.Kernel)kernelIndex;
+        if (!GemmKernels.UseVector512) return;
+        var gen = new Generator(10);
+        GemmKernels.WideKernel = kernel;
+        try
+        {
+            foreach (var dtype in new[] { DType.Float32, DType.Float64 })
+            {
+                AssertMatMul(Randn(gen, dtype, 129, 257), Randn(gen, dtype, 257, 65), managedOnly: true);
+                AssertMatMul(Randn(gen, dtype, 64, 300), Randn(gen, dtype, 50, 300).T, managedOnly: true);
+                AssertMatMul(Randn(gen, dtype, 300, 37).T, Randn(gen, dtype, 300, 13), managedOnly: true);
+            }
+        }
+        finally { GemmKernels.WideKernel = GemmKernels.Kernel.Avx512x12x2; }
+    }
+
     // ---- the provider switch ------------------------------------------------------------------------------------
 
     [Fact]

@@ -62,7 +62,7 @@ internal static unsafe class GemmPacking
     {
         if (rows == R && cs == 1 && Avx.IsSupported)
         {
-            if (typeof(T) == typeof(float) && R % 4 == 0) { Transpose8x8Blocks((float*)src, rs, kc, (float*)dst, R); return; }
+            if (typeof(T) == typeof(float) && R >= 4) { Transpose8x8Blocks((float*)src, rs, kc, (float*)dst, R); return; }
             if (typeof(T) == typeof(double) && R % 4 == 0) { Transpose4x4Blocks((double*)src, rs, kc, (double*)dst, R); return; }
         }
         for (int p = 0; p < kc; p++)
@@ -75,7 +75,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>Steps contiguous in the source (cs = 1), float: 8×8 blocks transposed in registers (and 4×8 blocks for the
-    /// last four rows when R = 8q + 4).</summary>
+    /// last four rows when R = 8q + 4; any last rows past a multiple of 4 one by one).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first call: skip tier-0
     private static void Transpose8x8Blocks(float* src, nint rs, int kc, float* dst, int R)
     {
@@ -84,7 +84,9 @@ internal static unsafe class GemmPacking
         {
             int r = 0;
             for (; r + 8 <= R; r += 8) Transpose8x8(src + r * rs + p, rs, dst + p * R + r, R);
-            if (r < R) Transpose4x8(src + r * rs + p, rs, dst + p * R + r, R);   // R = 8q + 4 (a 12-row tile)
+            if (r + 4 <= R) { Transpose4x8(src + r * rs + p, rs, dst + p * R + r, R); r += 4; }   // R = 8q + 4 (a 12-row tile)
+            for (; r < R; r++)                                                                  // R = 4q + 2 (14 or 6 rows)
+                for (int j = 0; j < 8; j++) dst[(p + j) * R + r] = src[r * rs + p + j];
         }
         for (; p < kc; p++)
             for (int r = 0; r < R; r++) dst[p * R + r] = src[r * rs + p];

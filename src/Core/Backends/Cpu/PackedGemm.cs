@@ -17,6 +17,7 @@ namespace Functional;
 ///         for ir in MC by MR:             micro-kernel: an MR×NR tile of C in registers
 /// </code>
 /// Packing (<see cref="GemmPacking"/>) absorbs any strides or transposes of A and B, so callers pass views as they are.
+/// The block sizes KC, MC, NC come from the machine's cache sizes (<see cref="GemmBlocking"/>).
 /// Edge tiles (m, n not multiples of MR, NR) run the kernel on zero-padded panels into a scratch tile whose valid
 /// part is then written to C. Pack buffers are per thread and reused, so a steady-state GEMM does not allocate them.
 /// Large products are split over the cores along N or M (whichever has more tiles); each part packs its own
@@ -24,21 +25,20 @@ namespace Functional;
 /// </summary>
 internal static unsafe class PackedGemm
 {
-    private const int KC = 256;          // depth of a packed block: a KC×NR micro-panel of B fills about 32 KiB of L1
-    private const int MC = 192;          // rows of A per packed block (a multiple of both kernels' MR)
-    private const int NC = 2048;         // columns of B per packed block
-    private const long ParallelWork = 1 << 20;   // multiply-adds below which a second thread costs more than it saves
+    /// <summary>Multiply-adds below which a second thread costs more than it saves (the bench's A/B sets it).</summary>
+    internal static long ParallelWork { get; set; } = 1 << 20;
 
     /// <summary>C[m×n] (+)= A[m×k] · B[k×n]; C is row-major with row stride <paramref name="ldc"/>, A and B any strided views.</summary>
     public static void Run<T>(int m, int n, int k, CpuKernels.Mat<T> a, CpuKernels.Mat<T> b, T[] c, int cOff, int ldc, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var tile = GemmKernels.Tile<T>();
+        var blocking = GemmBlocking.For(tile.MR, tile.NR, sizeof(T));
         int tilesM = (m + tile.MR - 1) / tile.MR, tilesN = (n + tile.NR - 1) / tile.NR;
         int parts = (long)m * n * k < ParallelWork ? 1 : Math.Min(ForkJoin.Threads, Math.Max(tilesM, tilesN));
         if (parts <= 1)
         {
-            Block(0, m, 0, n, k, a, b, c, cOff, ldc, accumulate, tile);
+            Block(0, m, 0, n, k, a, b, c, cOff, ldc, accumulate, tile, blocking);
             return;
         }
         // Split on tile boundaries; the operand along the other dimension is packed whole by every part. Where one
@@ -48,31 +48,31 @@ internal static unsafe class PackedGemm
         bool splitN = n >= 2 * m && tilesN >= 4 * parts ? true
                     : m >= 2 * n && tilesM >= 4 * parts ? false
                     : tilesN >= tilesM;
-        var split = new Split<T>(m, n, k, a, b, c, cOff, ldc, accumulate, tile, splitN, splitN ? tilesN : tilesM, parts);
+        var split = new Split<T>(m, n, k, a, b, c, cOff, ldc, accumulate, tile, blocking, splitN, splitN ? tilesN : tilesM, parts);
         ForkJoin.Run(parts, split, static (s, part) => s.Run(part));
     }
 
     /// <summary>One GEMM cut into <paramref name="Parts"/> slabs of whole tiles along N (or M).</summary>
     private readonly record struct Split<T>(int M, int N, int K, CpuKernels.Mat<T> A, CpuKernels.Mat<T> B, T[] C, int COff, int Ldc,
-                                            bool Accumulate, GemmKernels.TileShape Tile, bool SplitN, int Tiles, int Parts)
+                                            bool Accumulate, GemmKernels.TileShape Tile, GemmBlocking Blocking, bool SplitN, int Tiles, int Parts)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         public void Run(int part)
         {
             int step = SplitN ? Tile.NR : Tile.MR, end = SplitN ? N : M;
             int lo = (int)((long)Tiles * part / Parts) * step, hi = Math.Min((int)((long)Tiles * (part + 1) / Parts) * step, end);
-            if (SplitN) Block(0, M, lo, hi, K, A, B, C, COff, Ldc, Accumulate, Tile);
-            else Block(lo, hi, 0, N, K, A, B, C, COff, Ldc, Accumulate, Tile);
+            if (SplitN) Block(0, M, lo, hi, K, A, B, C, COff, Ldc, Accumulate, Tile, Blocking);
+            else Block(lo, hi, 0, N, K, A, B, C, COff, Ldc, Accumulate, Tile, Blocking);
         }
     }
 
     /// <summary>Rows [i0, i1) by columns [j0, j1) of C, on the calling thread.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block<T>(int i0, int i1, int j0, int j1, int k, CpuKernels.Mat<T> a, CpuKernels.Mat<T> b, T[] c, int cOff, int ldc,
-                                 bool accumulate, GemmKernels.TileShape tile)
+                                 bool accumulate, GemmKernels.TileShape tile, GemmBlocking blocking)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int MR = tile.MR, NR = tile.NR;
+        int MR = tile.MR, NR = tile.NR, KC = blocking.KC, MC = blocking.MC, NC = blocking.NC;
         nint ars = a.RowStride, acs = a.ColStride, brs = b.RowStride, bcs = b.ColStride;
         int ncMax = Math.Min(NC, (j1 - j0 + NR - 1) / NR * NR), kcMax = Math.Min(KC, k);
         T* packA = Workspace<T>.A(Math.Min(MC, (i1 - i0 + MR - 1) / MR * MR) * kcMax);
@@ -101,10 +101,10 @@ internal static unsafe class PackedGemm
                                 int mr = Math.Min(MR, mc - ir);
                                 T* cij = C + (nint)(ic + ir) * ldc + jc + jr;
                                 if (mr == MR && nr == NR)
-                                    GemmKernels.Run(tile.Wide, kc, packA + ir * kc, packB + jr * kc, cij, ldc, add);
+                                    GemmKernels.Run(tile.Kind, kc, packA + ir * kc, packB + jr * kc, cij, ldc, add);
                                 else
                                 {
-                                    GemmKernels.Run(tile.Wide, kc, packA + ir * kc, packB + jr * kc, edge, NR, false);
+                                    GemmKernels.Run(tile.Kind, kc, packA + ir * kc, packB + jr * kc, edge, NR, false);
                                     StoreEdge(edge, NR, mr, nr, cij, ldc, add);
                                 }
                             }
