@@ -38,6 +38,8 @@ public class GemmTests
     [InlineData(2, 3000, 2)]     // long k: many KC blocks accumulate into one tile
     [InlineData(2100, 600, 40)]  // many MC row blocks (split over the cores along M), three KC blocks, a short last row tile
     [InlineData(40, 520, 2100)]  // two column blocks of packed B (NC = 2048), a short last KC block
+    [InlineData(100, 300, 5)]    // a narrow C, computed as Cᵀ = Bᵀ·Aᵀ and stored transposed
+    [InlineData(2100, 40, 9)]    // the same split over the cores, with partial panels
     public void Mixed_shapes_match_the_reference(int m, int k, int n)
     {
         var gen = new Generator(m + 7 * k + 31 * n);
@@ -49,6 +51,8 @@ public class GemmTests
     [InlineData(33, 65, 17)]
     [InlineData(129, 257, 127)]
     [InlineData(64, 784, 512)]
+    [InlineData(300, 70, 7)]     // narrow C: swapped
+    [InlineData(64, 512, 10)]    // the MLP's last layer, swapped
     public void Transposed_operands_match_the_reference(int m, int k, int n)
     {
         var gen = new Generator(m * k * n);
@@ -121,7 +125,7 @@ public class GemmTests
         foreach (var provider in Providers())
             WithProvider(provider, () =>
             {
-                foreach (var (m, k, n) in new[] { (3, 4, 5), (70, 300, 45), (2, 0, 3) })
+                foreach (var (m, k, n) in new[] { (3, 4, 5), (70, 300, 45), (70, 300, 9), (2, 0, 3) })
                 {
                     var a = Randn(gen, DType.Float64, m, k).ToDoubleArray();
                     var b = Randn(gen, DType.Float64, k, n).ToDoubleArray();
@@ -181,7 +185,7 @@ public class GemmTests
             };
             try
             {
-                foreach (var (m, k, n) in new[] { (37, 101, 83), (129, 300, 70), (13, 517, 45), (200, 33, 300) })
+                foreach (var (m, k, n) in new[] { (37, 101, 83), (129, 300, 70), (13, 517, 45), (200, 33, 300), (150, 70, 6) })
                 {
                     AssertMatMul(Randn(gen, dtype, m, k), Randn(gen, dtype, k, n), managedOnly: true);
                     AssertMatMul(Randn(gen, dtype, k, m).T, Randn(gen, dtype, n, k).T, managedOnly: true);
