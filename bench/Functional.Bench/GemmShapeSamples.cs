@@ -46,7 +46,7 @@ public static class GemmShapeSamples
     /// <summary>
     /// <c>--gemm-ab M N K [ta] [tb] PAIRS CONFIG_A CONFIG_B</c>: the same product under two GEMM configurations in one
     /// process, alternating call by call (A B, B A, ...), so machine drift hits both alike. A configuration is
-    /// <c>TILE:BLOCKING[:PARALLEL]</c>, TILE one of 12x2, 14x2, 8x3, 6x4 (AVX-512 rows × vectors), BLOCKING <c>auto</c>
+    /// <c>TILE:BLOCKING[:PARALLEL]</c>, TILE 12x2 (AVX-512 rows × vectors; commit 28ea8bc also had 14x2, 8x3, 6x4), BLOCKING <c>auto</c>
     /// (derived from the caches) or <c>KC,MC,NC</c>, PARALLEL the multiply-adds from which a product is split over the
     /// cores (or auto), then optionally <c>:noswap</c> (no Cᵀ = Bᵀ·Aᵀ for a narrow C). Prints <c>gemm-ab M N K CONFIG_A CONFIG_B &lt;A median&gt; &lt;B median&gt;
     /// &lt;A best&gt; &lt;B best&gt; &lt;median of the paired ratios B/A&gt;</c> (GFLOP/s).
@@ -80,7 +80,7 @@ public static class GemmShapeSamples
                     times[c][s] = Stopwatch.GetElapsedTime(start).TotalSeconds;
                 }
         }
-        finally { GemmBlocking.Override = null; GemmKernels.WideKernel = GemmKernels.Kernel.Avx512x12x2; PackedGemm.ParallelWork = s_parallelWork; PackedGemm.SwapNarrow = true; }
+        finally { GemmBlocking.Override = null; PackedGemm.ParallelWork = s_parallelWork; PackedGemm.SwapNarrow = true; }
         var ratios = times[0].Zip(times[1], (x, y) => x / y).Order().ToArray();
         double Median(double[] t) => t.Order().ElementAt(t.Length / 2);
         output.WriteLine(FormattableString.Invariant(
@@ -93,12 +93,7 @@ public static class GemmShapeSamples
     private static void Apply(string config)
     {
         var parts = config.Split(':');
-        GemmKernels.WideKernel = parts[0] switch
-        {
-            "12x2" => GemmKernels.Kernel.Avx512x12x2, "14x2" => GemmKernels.Kernel.Avx512x14x2,
-            "8x3" => GemmKernels.Kernel.Avx512x8x3, "6x4" => GemmKernels.Kernel.Avx512x6x4,
-            _ => throw new ArgumentException($"unknown tile {parts[0]}"),
-        };
+        if (parts[0] != "12x2") throw new ArgumentException($"unknown tile {parts[0]} (the 14x2, 8x3 and 6x4 kernels were measured at commit 28ea8bc)");
         GemmBlocking.Override = parts.Length < 2 || parts[1] == "auto" ? null
             : GemmBlocking.Parse(parts[1]) ?? throw new ArgumentException($"bad blocking {parts[1]}");
         PackedGemm.ParallelWork = parts.Length < 3 || parts[2] == "auto" ? s_parallelWork : long.Parse(parts[2], CultureInfo.InvariantCulture);

@@ -196,28 +196,6 @@ public class GemmTests
         }
     }
 
-    [Theory]
-    [InlineData(2)]
-    [InlineData(3)]
-    [InlineData(4)]
-    public void The_alternative_AVX512_tiles_match_the_reference(int kernelIndex)
-    {
-        var kernel = (GemmKernels.Kernel)kernelIndex;
-        if (!GemmKernels.UseVector512) return;
-        var gen = new Generator(10);
-        GemmKernels.WideKernel = kernel;
-        try
-        {
-            foreach (var dtype in new[] { DType.Float32, DType.Float64 })
-            {
-                AssertMatMul(Randn(gen, dtype, 129, 257), Randn(gen, dtype, 257, 65), managedOnly: true);
-                AssertMatMul(Randn(gen, dtype, 64, 300), Randn(gen, dtype, 50, 300).T, managedOnly: true);
-                AssertMatMul(Randn(gen, dtype, 300, 37).T, Randn(gen, dtype, 300, 13), managedOnly: true);
-            }
-        }
-        finally { GemmKernels.WideKernel = GemmKernels.Kernel.Avx512x12x2; }
-    }
-
     // ---- the provider switch ------------------------------------------------------------------------------------
 
     [Fact]

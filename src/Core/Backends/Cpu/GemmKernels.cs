@@ -12,7 +12,8 @@ namespace Functional;
 /// loads of B, then 2·MR fused multiply-adds. Two shapes (<see cref="Tile"/>):
 /// <list type="bullet">
 /// <item>Vector512 (AVX-512): 12 rows × 2 vectors (12×32 floats or 12×16 doubles), 24 accumulators of 32 registers
-/// (against 8 rows, 16 accumulators: 2–11% more GFLOP/s at n = 256…2048 on a Sapphire Rapids machine, bench/README.md);</item>
+/// (against 8 rows, 16 accumulators: 2–11% more GFLOP/s at n = 256…2048 on a Sapphire Rapids machine; against 14×32,
+/// 8×48 and 6×64 on the AMD Zen 5 machine: none ahead across n, bench/README.md, "GEMM blocking");</item>
 /// <item>Vector&lt;T&gt; (AVX2, SSE, NEON, or software): 6 rows × 2 vectors (6×16 floats on AVX2), 12 accumulators.</item>
 /// </list>
 /// The tile is stored to C (row stride <c>ldc</c>, columns contiguous), or added to it when <c>accumulate</c>. Its lines
@@ -25,10 +26,7 @@ internal static unsafe class GemmKernels
     public readonly record struct TileShape(int MR, int NR, Kernel Kind);
 
     /// <summary>The micro-kernels.</summary>
-    public enum Kernel { Portable6x2, Avx512x12x2, Avx512x14x2, Avx512x8x3, Avx512x6x4 }
-
-    /// <summary>The AVX-512 kernel used where Vector512 is accelerated (the bench's in-process A/B switches it).</summary>
-    internal static Kernel WideKernel { get; set; } = Kernel.Avx512x12x2;
+    public enum Kernel { Portable6x2, Avx512x12x2 }
 
     /// <summary>Whether the Vector512 kernel is used (where Vector512 is hardware-accelerated). Tests turn it off to run
     /// the portable kernel on AVX-512 machines too; it is read once per GEMM.</summary>
@@ -36,26 +34,14 @@ internal static unsafe class GemmKernels
 
     /// <summary>The tile shape used for element type <typeparamref name="T"/>.</summary>
     public static TileShape Tile<T>() where T : unmanaged =>
-        !UseVector512 ? new(6, 2 * Vector<T>.Count, Kernel.Portable6x2) : WideKernel switch
-        {
-            Kernel.Avx512x14x2 => new(14, 2 * Vector512<T>.Count, Kernel.Avx512x14x2),
-            Kernel.Avx512x8x3 => new(8, 3 * Vector512<T>.Count, Kernel.Avx512x8x3),
-            Kernel.Avx512x6x4 => new(6, 4 * Vector512<T>.Count, Kernel.Avx512x6x4),
-            _ => new(12, 2 * Vector512<T>.Count, Kernel.Avx512x12x2),
-        };
+        UseVector512 ? new(12, 2 * Vector512<T>.Count, Kernel.Avx512x12x2) : new(6, 2 * Vector<T>.Count, Kernel.Portable6x2);
 
     /// <summary>C[0..MR, 0..NR) (+)= Σ_p a[p*MR + r] · b[p*NR + j] with the process's tile shape.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Run<T>(Kernel kind, int kc, T* a, T* b, T* c, nint ldc, bool accumulate) where T : unmanaged
     {
-        switch (kind)
-        {
-            case Kernel.Avx512x12x2: Kernel12x2v512(kc, a, b, c, ldc, accumulate); break;
-            case Kernel.Avx512x14x2: Kernel14x2v512(kc, a, b, c, ldc, accumulate); break;
-            case Kernel.Avx512x8x3: Kernel8x3v512(kc, a, b, c, ldc, accumulate); break;
-            case Kernel.Avx512x6x4: Kernel6x4v512(kc, a, b, c, ldc, accumulate); break;
-            default: Kernel6x2v(kc, a, b, c, ldc, accumulate); break;
-        }
+        if (kind == Kernel.Avx512x12x2) Kernel12x2v512(kc, a, b, c, ldc, accumulate);
+        else Kernel6x2v(kc, a, b, c, ldc, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -151,157 +137,6 @@ internal static unsafe class GemmKernels
         Put(t.cb0, c, accumulate); Put(t.cb1, c + w, accumulate);
     }
 
-    /// <summary>The 14×2 accumulators of <see cref="Kernel14x2v512{T}"/> (row r: cr0 … cr1).</summary>
-    private struct Tile14x2<T> where T : unmanaged
-    {
-        public Vector512<T> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71, c80, c81, c90, c91, ca0, ca1, cb0, cb1, cc0, cc1, cd0, cd1;
-    }
-
-    /// <summary>One k-step of <see cref="Kernel14x2v512{T}"/>, <paramref name="s"/> steps past a and b: 2 vectors of B, 14 broadcasts of A, 28 FMAs.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Step14x2<T>(ref Tile14x2<T> t, T* a, T* b, int s) where T : unmanaged
-    {
-        a += 14 * s;
-        b += 2 * s * Vector512<T>.Count;
-        var b0 = Vector512.Load(b);
-        var b1 = Vector512.Load(b + Vector512<T>.Count);
-        var x0 = Vector512.Create(a[0]); t.c00 = Fma(x0, b0, t.c00); t.c01 = Fma(x0, b1, t.c01);
-        var x1 = Vector512.Create(a[1]); t.c10 = Fma(x1, b0, t.c10); t.c11 = Fma(x1, b1, t.c11);
-        var x2 = Vector512.Create(a[2]); t.c20 = Fma(x2, b0, t.c20); t.c21 = Fma(x2, b1, t.c21);
-        var x3 = Vector512.Create(a[3]); t.c30 = Fma(x3, b0, t.c30); t.c31 = Fma(x3, b1, t.c31);
-        var x4 = Vector512.Create(a[4]); t.c40 = Fma(x4, b0, t.c40); t.c41 = Fma(x4, b1, t.c41);
-        var x5 = Vector512.Create(a[5]); t.c50 = Fma(x5, b0, t.c50); t.c51 = Fma(x5, b1, t.c51);
-        var x6 = Vector512.Create(a[6]); t.c60 = Fma(x6, b0, t.c60); t.c61 = Fma(x6, b1, t.c61);
-        var x7 = Vector512.Create(a[7]); t.c70 = Fma(x7, b0, t.c70); t.c71 = Fma(x7, b1, t.c71);
-        var x8 = Vector512.Create(a[8]); t.c80 = Fma(x8, b0, t.c80); t.c81 = Fma(x8, b1, t.c81);
-        var x9 = Vector512.Create(a[9]); t.c90 = Fma(x9, b0, t.c90); t.c91 = Fma(x9, b1, t.c91);
-        var xa = Vector512.Create(a[10]); t.ca0 = Fma(xa, b0, t.ca0); t.ca1 = Fma(xa, b1, t.ca1);
-        var xb = Vector512.Create(a[11]); t.cb0 = Fma(xb, b0, t.cb0); t.cb1 = Fma(xb, b1, t.cb1);
-        var xc = Vector512.Create(a[12]); t.cc0 = Fma(xc, b0, t.cc0); t.cc1 = Fma(xc, b1, t.cc1);
-        var xd = Vector512.Create(a[13]); t.cd0 = Fma(xd, b0, t.cd0); t.cd1 = Fma(xd, b1, t.cd1);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel14x2v512<T>(int kc, T* a, T* b, T* c, nint ldc, bool accumulate) where T : unmanaged
-    {
-        int w = Vector512<T>.Count;
-        Tile14x2<T> t = default;
-        PrefetchTile(c, ldc, 14, 2 * w);
-        int p = 0;
-        for (; p + 2 <= kc; p += 2, a += 28, b += 4 * w)
-        {
-            Step14x2(ref t, a, b, 0);
-            Step14x2(ref t, a, b, 1);
-        }
-        if (p < kc) Step14x2(ref t, a, b, 0);
-        Put(t.c00, c, accumulate); Put(t.c01, c + w, accumulate); c += ldc;
-        Put(t.c10, c, accumulate); Put(t.c11, c + w, accumulate); c += ldc;
-        Put(t.c20, c, accumulate); Put(t.c21, c + w, accumulate); c += ldc;
-        Put(t.c30, c, accumulate); Put(t.c31, c + w, accumulate); c += ldc;
-        Put(t.c40, c, accumulate); Put(t.c41, c + w, accumulate); c += ldc;
-        Put(t.c50, c, accumulate); Put(t.c51, c + w, accumulate); c += ldc;
-        Put(t.c60, c, accumulate); Put(t.c61, c + w, accumulate); c += ldc;
-        Put(t.c70, c, accumulate); Put(t.c71, c + w, accumulate); c += ldc;
-        Put(t.c80, c, accumulate); Put(t.c81, c + w, accumulate); c += ldc;
-        Put(t.c90, c, accumulate); Put(t.c91, c + w, accumulate); c += ldc;
-        Put(t.ca0, c, accumulate); Put(t.ca1, c + w, accumulate); c += ldc;
-        Put(t.cb0, c, accumulate); Put(t.cb1, c + w, accumulate); c += ldc;
-        Put(t.cc0, c, accumulate); Put(t.cc1, c + w, accumulate); c += ldc;
-        Put(t.cd0, c, accumulate); Put(t.cd1, c + w, accumulate);
-    }
-
-    /// <summary>The 8×3 accumulators of <see cref="Kernel8x3v512{T}"/> (row r: cr0 … cr2).</summary>
-    private struct Tile8x3<T> where T : unmanaged
-    {
-        public Vector512<T> c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32, c40, c41, c42, c50, c51, c52, c60, c61, c62, c70, c71, c72;
-    }
-
-    /// <summary>One k-step of <see cref="Kernel8x3v512{T}"/>, <paramref name="s"/> steps past a and b: 3 vectors of B, 8 broadcasts of A, 24 FMAs.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Step8x3<T>(ref Tile8x3<T> t, T* a, T* b, int s) where T : unmanaged
-    {
-        a += 8 * s;
-        b += 3 * s * Vector512<T>.Count;
-        var b0 = Vector512.Load(b);
-        var b1 = Vector512.Load(b + Vector512<T>.Count);
-        var b2 = Vector512.Load(b + 2 * Vector512<T>.Count);
-        var x0 = Vector512.Create(a[0]); t.c00 = Fma(x0, b0, t.c00); t.c01 = Fma(x0, b1, t.c01); t.c02 = Fma(x0, b2, t.c02);
-        var x1 = Vector512.Create(a[1]); t.c10 = Fma(x1, b0, t.c10); t.c11 = Fma(x1, b1, t.c11); t.c12 = Fma(x1, b2, t.c12);
-        var x2 = Vector512.Create(a[2]); t.c20 = Fma(x2, b0, t.c20); t.c21 = Fma(x2, b1, t.c21); t.c22 = Fma(x2, b2, t.c22);
-        var x3 = Vector512.Create(a[3]); t.c30 = Fma(x3, b0, t.c30); t.c31 = Fma(x3, b1, t.c31); t.c32 = Fma(x3, b2, t.c32);
-        var x4 = Vector512.Create(a[4]); t.c40 = Fma(x4, b0, t.c40); t.c41 = Fma(x4, b1, t.c41); t.c42 = Fma(x4, b2, t.c42);
-        var x5 = Vector512.Create(a[5]); t.c50 = Fma(x5, b0, t.c50); t.c51 = Fma(x5, b1, t.c51); t.c52 = Fma(x5, b2, t.c52);
-        var x6 = Vector512.Create(a[6]); t.c60 = Fma(x6, b0, t.c60); t.c61 = Fma(x6, b1, t.c61); t.c62 = Fma(x6, b2, t.c62);
-        var x7 = Vector512.Create(a[7]); t.c70 = Fma(x7, b0, t.c70); t.c71 = Fma(x7, b1, t.c71); t.c72 = Fma(x7, b2, t.c72);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel8x3v512<T>(int kc, T* a, T* b, T* c, nint ldc, bool accumulate) where T : unmanaged
-    {
-        int w = Vector512<T>.Count;
-        Tile8x3<T> t = default;
-        PrefetchTile(c, ldc, 8, 3 * w);
-        int p = 0;
-        for (; p + 2 <= kc; p += 2, a += 16, b += 6 * w)
-        {
-            Step8x3(ref t, a, b, 0);
-            Step8x3(ref t, a, b, 1);
-        }
-        if (p < kc) Step8x3(ref t, a, b, 0);
-        Put(t.c00, c, accumulate); Put(t.c01, c + w, accumulate); Put(t.c02, c + 2 * w, accumulate); c += ldc;
-        Put(t.c10, c, accumulate); Put(t.c11, c + w, accumulate); Put(t.c12, c + 2 * w, accumulate); c += ldc;
-        Put(t.c20, c, accumulate); Put(t.c21, c + w, accumulate); Put(t.c22, c + 2 * w, accumulate); c += ldc;
-        Put(t.c30, c, accumulate); Put(t.c31, c + w, accumulate); Put(t.c32, c + 2 * w, accumulate); c += ldc;
-        Put(t.c40, c, accumulate); Put(t.c41, c + w, accumulate); Put(t.c42, c + 2 * w, accumulate); c += ldc;
-        Put(t.c50, c, accumulate); Put(t.c51, c + w, accumulate); Put(t.c52, c + 2 * w, accumulate); c += ldc;
-        Put(t.c60, c, accumulate); Put(t.c61, c + w, accumulate); Put(t.c62, c + 2 * w, accumulate); c += ldc;
-        Put(t.c70, c, accumulate); Put(t.c71, c + w, accumulate); Put(t.c72, c + 2 * w, accumulate);
-    }
-
-    /// <summary>The 6×4 accumulators of <see cref="Kernel6x4v512{T}"/> (row r: cr0 … cr3).</summary>
-    private struct Tile6x4<T> where T : unmanaged
-    {
-        public Vector512<T> c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33, c40, c41, c42, c43, c50, c51, c52, c53;
-    }
-
-    /// <summary>One k-step of <see cref="Kernel6x4v512{T}"/>, <paramref name="s"/> steps past a and b: 4 vectors of B, 6 broadcasts of A, 24 FMAs.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Step6x4<T>(ref Tile6x4<T> t, T* a, T* b, int s) where T : unmanaged
-    {
-        a += 6 * s;
-        b += 4 * s * Vector512<T>.Count;
-        var b0 = Vector512.Load(b);
-        var b1 = Vector512.Load(b + Vector512<T>.Count);
-        var b2 = Vector512.Load(b + 2 * Vector512<T>.Count);
-        var b3 = Vector512.Load(b + 3 * Vector512<T>.Count);
-        var x0 = Vector512.Create(a[0]); t.c00 = Fma(x0, b0, t.c00); t.c01 = Fma(x0, b1, t.c01); t.c02 = Fma(x0, b2, t.c02); t.c03 = Fma(x0, b3, t.c03);
-        var x1 = Vector512.Create(a[1]); t.c10 = Fma(x1, b0, t.c10); t.c11 = Fma(x1, b1, t.c11); t.c12 = Fma(x1, b2, t.c12); t.c13 = Fma(x1, b3, t.c13);
-        var x2 = Vector512.Create(a[2]); t.c20 = Fma(x2, b0, t.c20); t.c21 = Fma(x2, b1, t.c21); t.c22 = Fma(x2, b2, t.c22); t.c23 = Fma(x2, b3, t.c23);
-        var x3 = Vector512.Create(a[3]); t.c30 = Fma(x3, b0, t.c30); t.c31 = Fma(x3, b1, t.c31); t.c32 = Fma(x3, b2, t.c32); t.c33 = Fma(x3, b3, t.c33);
-        var x4 = Vector512.Create(a[4]); t.c40 = Fma(x4, b0, t.c40); t.c41 = Fma(x4, b1, t.c41); t.c42 = Fma(x4, b2, t.c42); t.c43 = Fma(x4, b3, t.c43);
-        var x5 = Vector512.Create(a[5]); t.c50 = Fma(x5, b0, t.c50); t.c51 = Fma(x5, b1, t.c51); t.c52 = Fma(x5, b2, t.c52); t.c53 = Fma(x5, b3, t.c53);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel6x4v512<T>(int kc, T* a, T* b, T* c, nint ldc, bool accumulate) where T : unmanaged
-    {
-        int w = Vector512<T>.Count;
-        Tile6x4<T> t = default;
-        PrefetchTile(c, ldc, 6, 4 * w);
-        int p = 0;
-        for (; p + 2 <= kc; p += 2, a += 12, b += 8 * w)
-        {
-            Step6x4(ref t, a, b, 0);
-            Step6x4(ref t, a, b, 1);
-        }
-        if (p < kc) Step6x4(ref t, a, b, 0);
-        Put(t.c00, c, accumulate); Put(t.c01, c + w, accumulate); Put(t.c02, c + 2 * w, accumulate); Put(t.c03, c + 3 * w, accumulate); c += ldc;
-        Put(t.c10, c, accumulate); Put(t.c11, c + w, accumulate); Put(t.c12, c + 2 * w, accumulate); Put(t.c13, c + 3 * w, accumulate); c += ldc;
-        Put(t.c20, c, accumulate); Put(t.c21, c + w, accumulate); Put(t.c22, c + 2 * w, accumulate); Put(t.c23, c + 3 * w, accumulate); c += ldc;
-        Put(t.c30, c, accumulate); Put(t.c31, c + w, accumulate); Put(t.c32, c + 2 * w, accumulate); Put(t.c33, c + 3 * w, accumulate); c += ldc;
-        Put(t.c40, c, accumulate); Put(t.c41, c + w, accumulate); Put(t.c42, c + 2 * w, accumulate); Put(t.c43, c + 3 * w, accumulate); c += ldc;
-        Put(t.c50, c, accumulate); Put(t.c51, c + w, accumulate); Put(t.c52, c + 2 * w, accumulate); Put(t.c53, c + 3 * w, accumulate);
-    }
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel6x2v<T>(int kc, T* a, T* b, T* c, nint ldc, bool accumulate) where T : unmanaged
     {
