@@ -60,12 +60,10 @@ internal static unsafe class GemmPacking
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first call: skip tier-0
     private static void Panel<T>(T* src, nint rs, nint cs, int rows, int kc, T* dst, int R) where T : unmanaged
     {
-        if (cs == 1 && rows >= 4 && Avx.IsSupported)
+        if (rows == R && cs == 1 && Avx.IsSupported)
         {
-            // Steps contiguous (row-major A, B = Wᵀ): register transposes, also for a last, partial panel (64 rows of a
-            // 12-row tile end in a panel of 4; a 10-row A after the narrow-C swap is one panel of 10).
-            if (typeof(T) == typeof(float)) { Transpose8x8Blocks((float*)src, rs, kc, (float*)dst, rows, R); return; }
-            if (typeof(T) == typeof(double)) { Transpose4x4Blocks((double*)src, rs, kc, (double*)dst, rows, R); return; }
+            if (typeof(T) == typeof(float) && R % 4 == 0) { Transpose8x8Blocks((float*)src, rs, kc, (float*)dst, R); return; }
+            if (typeof(T) == typeof(double) && R % 4 == 0) { Transpose4x4Blocks((double*)src, rs, kc, (double*)dst, R); return; }
         }
         for (int p = 0; p < kc; p++)
         {
@@ -76,24 +74,20 @@ internal static unsafe class GemmPacking
         }
     }
 
-    /// <summary>Steps contiguous in the source (cs = 1), float: 8×8 blocks transposed in registers, a 4×8 block for four
-    /// more rows (R = 8q + 4, or a partial panel), any last rows one by one, and zeros for rows past <paramref name="rows"/>.</summary>
+    /// <summary>Steps contiguous in the source (cs = 1), float: 8×8 blocks transposed in registers (and 4×8 blocks for the
+    /// last four rows when R = 8q + 4).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first call: skip tier-0
-    private static void Transpose8x8Blocks(float* src, nint rs, int kc, float* dst, int rows, int R)
+    private static void Transpose8x8Blocks(float* src, nint rs, int kc, float* dst, int R)
     {
         int p = 0;
         for (; p + 8 <= kc; p += 8)
         {
             int r = 0;
-            for (; r + 8 <= rows; r += 8) Transpose8x8(src + r * rs + p, rs, dst + p * R + r, R);
-            if (r + 4 <= rows) { Transpose4x8(src + r * rs + p, rs, dst + p * R + r, R); r += 4; }
-            for (; r < rows; r++)
-                for (int j = 0; j < 8; j++) dst[(p + j) * R + r] = src[r * rs + p + j];
-            for (; r < R; r++)
-                for (int j = 0; j < 8; j++) dst[(p + j) * R + r] = 0;
+            for (; r + 8 <= R; r += 8) Transpose8x8(src + r * rs + p, rs, dst + p * R + r, R);
+            if (r < R) Transpose4x8(src + r * rs + p, rs, dst + p * R + r, R);   // R = 8q + 4 (a 12-row tile)
         }
         for (; p < kc; p++)
-            for (int r = 0; r < R; r++) dst[p * R + r] = r < rows ? src[r * rs + p] : 0;
+            for (int r = 0; r < R; r++) dst[p * R + r] = src[r * rs + p];
     }
 
     /// <summary>d[j*ds + i] = s[i*ss + j] for i, j &lt; 8.</summary>
@@ -135,16 +129,13 @@ internal static unsafe class GemmPacking
         Sse.Store(d + 4 * ds, u0.GetUpper()); Sse.Store(d + 5 * ds, u1.GetUpper()); Sse.Store(d + 6 * ds, u2.GetUpper()); Sse.Store(d + 7 * ds, u3.GetUpper());
     }
 
-    /// <summary>Steps contiguous in the source (cs = 1), double: 4×4 blocks transposed in registers, any last rows one by
-    /// one, and zeros for rows past <paramref name="rows"/>.</summary>
+    /// <summary>Steps contiguous in the source (cs = 1), double: 4×4 blocks transposed in registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first call: skip tier-0
-    private static void Transpose4x4Blocks(double* src, nint rs, int kc, double* dst, int rows, int R)
+    private static void Transpose4x4Blocks(double* src, nint rs, int kc, double* dst, int R)
     {
         int p = 0;
         for (; p + 4 <= kc; p += 4)
-        {
-            int r = 0;
-            for (; r + 4 <= rows; r += 4)
+            for (int r = 0; r < R; r += 4)
             {
                 double* s = src + r * rs + p, d = dst + p * R + r;
                 var r0 = Avx.LoadVector256(s); var r1 = Avx.LoadVector256(s + rs);
@@ -154,10 +145,7 @@ internal static unsafe class GemmPacking
                 Avx.Store(d, Avx.Permute2x128(t0, t2, 0x20)); Avx.Store(d + R, Avx.Permute2x128(t1, t3, 0x20));
                 Avx.Store(d + 2 * R, Avx.Permute2x128(t0, t2, 0x31)); Avx.Store(d + 3 * R, Avx.Permute2x128(t1, t3, 0x31));
             }
-            for (; r < R; r++)
-                for (int j = 0; j < 4; j++) dst[(p + j) * R + r] = r < rows ? src[r * rs + p + j] : 0;
-        }
         for (; p < kc; p++)
-            for (int r = 0; r < R; r++) dst[p * R + r] = r < rows ? src[r * rs + p] : 0;
+            for (int r = 0; r < R; r++) dst[p * R + r] = src[r * rs + p];
     }
 }

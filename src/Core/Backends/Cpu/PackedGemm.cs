@@ -19,7 +19,8 @@ namespace Functional;
 /// Packing (<see cref="GemmPacking"/>) absorbs any strides or transposes of A and B, so callers pass views as they are.
 /// The block sizes KC, MC, NC come from the machine's cache sizes (<see cref="GemmBlocking"/>).
 /// Edge tiles (m, n not multiples of MR, NR) run the kernel on zero-padded panels into a scratch tile whose valid
-/// part is then written to C. Pack buffers are per thread and reused, so a steady-state GEMM does not allocate them.
+/// part is then written to C; a narrow C (n well under NR) is computed as Cᵀ = Bᵀ·Aᵀ and written back transposed.
+/// Pack buffers are per thread and reused, so a steady-state GEMM does not allocate them.
 /// Large products are split over the cores along N or M (whichever has more tiles); each part packs its own
 /// operands, so the parts never wait for each other.
 /// </summary>
