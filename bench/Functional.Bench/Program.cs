@@ -25,6 +25,9 @@ namespace Functional.Bench;
 ///   --long-run B N  N steps of one never-reset run at batch B, step time and subnormal moments every 250 (StepSamples).
 ///   --gemm N SAMPLES  instead of BenchmarkDotNet: SAMPLES Stopwatch samples of an n×n SGEMM, with page faults (GemmSamples).
 ///   --elementwise N SAMPLES  instead of BenchmarkDotNet: SAMPLES Stopwatch samples of (t * 2 + 1).Relu() on n floats (ElementwiseSamples).
+///   --gemm-shape M N K [ta] [tb] SAMPLES  the same for one M×K by K×N product, A or B optionally a transposed view
+///             (GemmShapeSamples): the MLP's small products.
+///   --gemm-ab M N K [ta] [tb] PAIRS A B  that product under two tile/blocking configurations, alternating call by call.
 ///   --tiny N    instead of BenchmarkDotNet: N Stopwatch samples of the tiny-op chain (TinyOpSamples; bench/ab_tinyop.sh).
 /// Everything else is BenchmarkDotNet's own (e.g. --filter '*Gemm*', --artifacts DIR). With no --filter, all run.
 /// </summary>
@@ -37,6 +40,8 @@ public static class Program
         if (args.Contains("--tiny")) return TinyOpSamples.Run(Arg("--tiny", 1), Console.Out);
         if (args.Contains("--long-run")) return StepSamples.LongRun(Arg("--long-run", 1), Arg("--long-run", 2), Console.Out);
         if (args.Contains("--elementwise")) return ElementwiseSamples.Run(Arg("--elementwise", 1), Arg("--elementwise", 2), Console.Out);
+        if (args.Contains("--gemm-ab")) return GemmShapeSamples.RunAb(args, Array.IndexOf(args, "--gemm-ab") + 1, Console.Out);
+        if (args.Contains("--gemm-shape")) return GemmShapeSamples.Run(args, Array.IndexOf(args, "--gemm-shape") + 1, Console.Out);
         if (args.Contains("--gemm")) return GemmSamples.Run(Arg("--gemm", 1), Arg("--gemm", 2), Console.Out);
         if (args.Contains("--step")) return StepSamples.Run(Arg("--step", 1), Arg("--step", 2), Console.Out);
         var rest = new List<string>();

@@ -38,6 +38,8 @@ public class GemmTests
     [InlineData(2, 3000, 2)]     // long k: many KC blocks accumulate into one tile
     [InlineData(2100, 600, 40)]  // many MC row blocks (split over the cores along M), three KC blocks, a short last row tile
     [InlineData(40, 520, 2100)]  // two column blocks of packed B (NC = 2048), a short last KC block
+    [InlineData(100, 300, 5)]    // a narrow C, computed as Cᵀ = Bᵀ·Aᵀ and stored transposed
+    [InlineData(2100, 40, 9)]    // the same split over the cores, with partial panels
     public void Mixed_shapes_match_the_reference(int m, int k, int n)
     {
         var gen = new Generator(m + 7 * k + 31 * n);
@@ -49,6 +51,8 @@ public class GemmTests
     [InlineData(33, 65, 17)]
     [InlineData(129, 257, 127)]
     [InlineData(64, 784, 512)]
+    [InlineData(300, 70, 7)]     // narrow C: swapped
+    [InlineData(64, 512, 10)]    // the MLP's last layer, swapped
     public void Transposed_operands_match_the_reference(int m, int k, int n)
     {
         var gen = new Generator(m * k * n);
@@ -121,7 +125,7 @@ public class GemmTests
         foreach (var provider in Providers())
             WithProvider(provider, () =>
             {
-                foreach (var (m, k, n) in new[] { (3, 4, 5), (70, 300, 45), (2, 0, 3) })
+                foreach (var (m, k, n) in new[] { (3, 4, 5), (70, 300, 45), (70, 300, 9), (2, 0, 3) })
                 {
                     var a = Randn(gen, DType.Float64, m, k).ToDoubleArray();
                     var b = Randn(gen, DType.Float64, k, n).ToDoubleArray();
@@ -151,6 +155,45 @@ public class GemmTests
             }
         }
         finally { GemmKernels.UseVector512 = true; }
+    }
+
+    /// <summary>Blockings other than this machine's: tiny blocks (many KC, MC and NC blocks and edge tiles in every
+    /// dimension), a lopsided one, and the derived blockings of two other machines' caches.</summary>
+    public static TheoryData<int, int, int> Blockings => new()
+    {
+        { 8, 1, 1 },          // KC = 8, one tile of rows and of columns per block (rounded up to MR, NR)
+        { 24, 40, 70 },       // KC a multiple of 8, MC and NC not multiples of the tile (rounded down)
+        { 100, 1000, 4000 },  // KC not a multiple of 8 (an odd last k-step), large MC and NC
+        { -1, 0, 0 },         // derived from a Sapphire Rapids core's caches (48 KiB, 2 MiB, 105 MiB / 56)
+        { -2, 0, 0 },         // derived from a small desktop part's (32 KiB, 256 KiB, 8 MiB / 8)
+    };
+
+    [Theory]
+    [MemberData(nameof(Blockings))]
+    public void Products_match_the_reference_under_other_blockings(int kc, int mc, int nc)
+    {
+        var gen = new Generator(kc + 3 * mc + 7 * nc);
+        var saved = GemmBlocking.Override;
+        foreach (var (dtype, size) in new[] { (DType.Float32, 4), (DType.Float64, 8) })
+        {
+            var tile = dtype == DType.Float32 ? GemmKernels.Tile<float>() : GemmKernels.Tile<double>();
+            GemmBlocking.Override = kc switch
+            {
+                -1 => GemmBlocking.Derive(48 << 10, 2 << 20, 105 << 20, 56, tile.MR, tile.NR, size),
+                -2 => GemmBlocking.Derive(32 << 10, 256 << 10, 8 << 20, 8, tile.MR, tile.NR, size),
+                _ => new GemmBlocking(kc, mc, nc),
+            };
+            try
+            {
+                foreach (var (m, k, n) in new[] { (37, 101, 83), (129, 300, 70), (13, 517, 45), (200, 33, 300), (150, 70, 6) })
+                {
+                    AssertMatMul(Randn(gen, dtype, m, k), Randn(gen, dtype, k, n), managedOnly: true);
+                    AssertMatMul(Randn(gen, dtype, k, m).T, Randn(gen, dtype, n, k).T, managedOnly: true);
+                }
+                AssertMatMul(Randn(gen, dtype, 300, 520), Randn(gen, dtype, 520, 260), managedOnly: true);   // split over the cores
+            }
+            finally { GemmBlocking.Override = saved; }
+        }
     }
 
     // ---- the provider switch ------------------------------------------------------------------------------------

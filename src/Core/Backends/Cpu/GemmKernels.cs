@@ -12,7 +12,8 @@ namespace Functional;
 /// loads of B, then 2·MR fused multiply-adds. Two shapes (<see cref="Tile"/>):
 /// <list type="bullet">
 /// <item>Vector512 (AVX-512): 12 rows × 2 vectors (12×32 floats or 12×16 doubles), 24 accumulators of 32 registers
-/// (against 8 rows, 16 accumulators: 2–11% more GFLOP/s at n = 256…2048 on a Sapphire Rapids machine, bench/README.md);</item>
+/// (against 8 rows, 16 accumulators: 2–11% more GFLOP/s at n = 256…2048 on a Sapphire Rapids machine; against 14×32,
+/// 8×48 and 6×64 on the AMD Zen 5 machine: none ahead across n, bench/README.md, "GEMM blocking");</item>
 /// <item>Vector&lt;T&gt; (AVX2, SSE, NEON, or software): 6 rows × 2 vectors (6×16 floats on AVX2), 12 accumulators.</item>
 /// </list>
 /// The tile is stored to C (row stride <c>ldc</c>, columns contiguous), or added to it when <c>accumulate</c>. Its lines
@@ -22,7 +23,10 @@ namespace Functional;
 internal static unsafe class GemmKernels
 {
     /// <summary>The micro-tile geometry: MR rows (broadcast from A) by NR columns (two vectors of B).</summary>
-    public readonly record struct TileShape(int MR, int NR, bool Wide);
+    public readonly record struct TileShape(int MR, int NR, Kernel Kind);
+
+    /// <summary>The micro-kernels.</summary>
+    public enum Kernel { Portable6x2, Avx512x12x2 }
 
     /// <summary>Whether the Vector512 kernel is used (where Vector512 is hardware-accelerated). Tests turn it off to run
     /// the portable kernel on AVX-512 machines too; it is read once per GEMM.</summary>
@@ -30,13 +34,13 @@ internal static unsafe class GemmKernels
 
     /// <summary>The tile shape used for element type <typeparamref name="T"/>.</summary>
     public static TileShape Tile<T>() where T : unmanaged =>
-        UseVector512 ? new(12, 2 * Vector512<T>.Count, true) : new(6, 2 * Vector<T>.Count, false);
+        UseVector512 ? new(12, 2 * Vector512<T>.Count, Kernel.Avx512x12x2) : new(6, 2 * Vector<T>.Count, Kernel.Portable6x2);
 
     /// <summary>C[0..MR, 0..NR) (+)= Σ_p a[p*MR + r] · b[p*NR + j] with the process's tile shape.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Run<T>(bool wide, int kc, T* a, T* b, T* c, nint ldc, bool accumulate) where T : unmanaged
+    public static void Run<T>(Kernel kind, int kc, T* a, T* b, T* c, nint ldc, bool accumulate) where T : unmanaged
     {
-        if (wide) Kernel12x2v512(kc, a, b, c, ldc, accumulate);
+        if (kind == Kernel.Avx512x12x2) Kernel12x2v512(kc, a, b, c, ldc, accumulate);
         else Kernel6x2v(kc, a, b, c, ldc, accumulate);
     }
 
