@@ -50,12 +50,15 @@ public static class StepSamples
 
     /// <summary>The live managed heap: bytes still reachable after a full blocking collection, finalizers run and a
     /// second collection (<see cref="GC.GetTotalMemory(bool)"/> with forceFullCollection, which collects until the figure
-    /// settles).</summary>
+    /// settles), less the arrays the host pool keeps free for reuse (Note [Host Pool]): those are a cache of the step's
+    /// own sizes, bounded by the pool's budget, not data the program holds.</summary>
     internal static long LiveBytes()
     {
         GC.Collect(2, GCCollectionMode.Forced, blocking: true);
         GC.WaitForPendingFinalizers();
-        return GC.GetTotalMemory(forceFullCollection: true);
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true);
+        HostPool.SweepNow();
+        return GC.GetTotalMemory(forceFullCollection: false) - HostPool.Stats().FreeBytes;
     }
 
     public static int LongRun(int batch, int steps, TextWriter output)

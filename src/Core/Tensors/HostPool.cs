@@ -19,13 +19,16 @@ namespace Functional;
 // When is a storage found dead? Only a collection can say, and this pool runs no finalizer thread and takes no
 // callback: each allocation checks whether a gen-0 collection happened since the last look (one cheap call) and then
 // sweeps the weak handles. Small allocations (the graph nodes, the tensors) bring gen-0 collections on their own; where
-// they do not come often enough, the pool brings one itself: when the bytes it had to allocate fresh since the last
-// sweep pass max(MinBudget, the bytes still held by live storages), it runs a gen-1 collection (Go's GOGC=100 rule:
-// collect when what was allocated since the last collection matches what survived it). A gen-1 collection costs what
-// the young objects cost, not the heap, and never walks the pooled arrays (they sit in the large-object heap).
+// they do not come often enough, the pool brings one itself: when no array of the asked length is free and the bytes
+// it handed out (fresh or reused) since the last sweep pass Budget = max(MinBudget, the bytes still held by live
+// storages at that sweep), it runs a gen-1 collection before it allocates fresh (Go's GOGC=100 rule: collect when what
+// was handed out since the last collection matches what survived it). Counting reused arrays too is what bounds the
+// pool: it holds about the live bytes plus one budget. A gen-1 collection of a small young heap takes about 30 µs here
+// and never walks the pooled arrays (they sit in the large-object heap); fresh memory costs a page fault per 4 KiB the
+// first time it is written, which on these virtual machines measured milliseconds for a 16 MiB result.
 //
-// Free lists nobody took from in IdleSweeps sweeps are dropped, so memory held for a shape the program stopped using
-// goes back to the runtime at its next full collection.
+// Free lists nobody took from in IdleSweeps sweeps are dropped while the free bytes exceed a budget, so memory held for
+// a shape the program stopped using goes back to the runtime at its next full collection.
 //
 // The one rule for code that reads or writes a storage's array: keep the tensor (or the storage) reachable until done.
 // Otherwise the JIT may treat it as dead while a span into its array is still in use, a collection in between finds it
@@ -148,6 +151,13 @@ internal static class HostPool
             foreach (var a in list.Arrays) s_freeBytes -= Buffer.ByteLength(a);
             Free.Remove(key);
         }
+    }
+
+    /// <summary>Sweeps now: after a collection the caller made, moves the arrays of storages it found dead to the free
+    /// lists (the benchmarks' live-heap figure).</summary>
+    public static void SweepNow()
+    {
+        lock (Gate) Sweep(GC.CollectionCount(0));
     }
 
     /// <summary>What the pool holds now (bytes in arrays owned by storages not yet found dead, and in free lists) and
