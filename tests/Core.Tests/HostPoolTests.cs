@@ -73,20 +73,20 @@ public class HostPoolTests
     }
 
     [Fact]
-    public void Results_that_die_young_are_recycled_without_growing_the_pool_or_a_gen2_collection()
+    public void Results_that_die_young_are_recycled_without_growing_the_pool()
     {
         // 400 elementwise results of 1 MiB each, no grad, each dead after the next op: 400 MiB handed out. The pool
         // forces a collection about every 32 MiB (MinBudget), so it allocates fresh only a budget's worth plus a few.
-        var t = Tensor.Rand([262_144], new Generator(1));
+        // (Gen-2 collections are the benchmark's measure, bench --step: here other tests share the process's GC.)
+        // On the CPU backend itself: the checking backend (FUNCTIONAL_TEST_DEVICE=checking) copies every result out of the pool.
+        var t = Tensor.Rand([262_144], new Generator(1)).To(Device.Cpu);
         using var _ = Autograd.NoGrad();
         (t * 2f + 1f).Relu();   // warm
         var before = HostPool.Stats();
-        int gen2 = GC.CollectionCount(2);
         for (int i = 0; i < 133; i++) (t * 2f + 1f).Relu();
         var after = HostPool.Stats();
         long fresh = after.Fresh - before.Fresh, reused = after.Reused - before.Reused;
         Assert.Equal(399, fresh + reused);
         Assert.True(fresh <= 3 * HostPool.MinBudget / (1 << 20), $"{fresh} fresh arrays of 1 MiB for 399 results ({reused} reused)");
-        Assert.True(GC.CollectionCount(2) - gen2 <= 1, $"{GC.CollectionCount(2) - gen2} gen-2 collections");
     }
 }
