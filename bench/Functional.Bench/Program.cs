@@ -72,7 +72,7 @@ public static class Program
         var config = ManualConfig.CreateEmpty()
             .AddJob(job)
             .AddColumnProvider(DefaultColumnProviders.Instance)
-            .AddColumn(StatisticColumn.Median, new GflopsColumn(), new GbpsColumn())
+            .AddColumn(StatisticColumn.Median, RateColumn.Gflops, RateColumn.Gbps)
             .AddDiagnoser(MemoryDiagnoser.Default)
             .AddLogger(BenchmarkDotNet.Loggers.ConsoleLogger.Default)
             .AddExporter(MarkdownExporter.GitHub, new CsvExporter(CsvSeparator.Comma, csvStyle), JsonExporter.Brief)
