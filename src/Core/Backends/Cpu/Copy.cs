@@ -6,9 +6,9 @@ internal static partial class CpuKernels
     /// <summary>A contiguous copy of any tensor (same dtype).</summary>
     public static Tensor Contiguous(Tensor t) => t.DType switch
     {
-        DType.Float32 => Wrap(ContiguousCopy<float>(t), (int[])t._shape.Clone()),
-        DType.Float64 => Wrap(ContiguousCopy<double>(t), (int[])t._shape.Clone()),
-        _ => Wrap(ContiguousCopy<long>(t), (int[])t._shape.Clone()),
+        DType.Float32 => Wrap(ContiguousCopy<float>(t), Shape.Copy(t._shape)),
+        DType.Float64 => Wrap(ContiguousCopy<double>(t), Shape.Copy(t._shape)),
+        _ => Wrap(ContiguousCopy<long>(t), Shape.Copy(t._shape)),
     };
 
     /// <summary>Copies <paramref name="src"/> (broadcast to dst's shape) into <paramref name="dst"/>'s storage, converting dtype.</summary>
@@ -45,6 +45,6 @@ internal static partial class CpuKernels
         var res = Result<TTo>(t.NumElements);
         var to = res.Data;
         for (int i = 0; i < from.Length; i++) to[i] = convert(from[i]);
-        return Wrap(res, (int[])t._shape.Clone());
+        return Wrap(res, Shape.Copy(t._shape));
     }
 }

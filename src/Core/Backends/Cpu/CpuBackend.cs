@@ -84,7 +84,7 @@ internal class CpuBackend : Backend
             {
                 var copy = CpuKernels.Result<T>(n);
                 g.CopyTo(copy.Data);
-                buffer = CpuKernels.Wrap(copy, (int[])p._shape.Clone());                   // torch.clone(d_p).detach()
+                buffer = CpuKernels.Wrap(copy, Shape.Copy(p._shape));                   // torch.clone(d_p).detach()
             }
             else
             {
@@ -103,7 +103,7 @@ internal class CpuBackend : Backend
         }
         var delta = CpuKernels.Result<T>(n);
         TensorPrimitives.Multiply(g, S(-h.Lr), delta.Data);                                // -lr * d_p
-        return CpuKernels.Wrap(delta, (int[])p._shape.Clone());
+        return CpuKernels.Wrap(delta, Shape.Copy(p._shape));
     }
 
     /// <summary>Scratch span number <paramref name="slot"/> (0 or 1) of n elements for this thread, reused by the next

@@ -20,7 +20,7 @@ internal static partial class CpuKernels
         var res = Result<T>(x.NumElements);   // every element is written
         Split(res.Data.Length, (src, off, res.Data, op), static (s, start, n) =>
             UnaryRange(s.op, s.src.AsSpan(s.off + start, n), s.Item3.AsSpan(start, n)));
-        return Wrap(res, (int[])x._shape.Clone());
+        return Wrap(res, Shape.Copy(x._shape));
     }
 
     private static void UnaryRange<T>(UnaryKernel op, ReadOnlySpan<T> src, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
@@ -84,7 +84,7 @@ internal static partial class CpuKernels
         var res = Result<T>(output.NumElements);
         Split(res.Data.Length, (gs, go, o, oo, res.Data), static (s, start, n) =>
             ReluGradRange(s.gs.AsSpan(s.go + start, n), s.o.AsSpan(s.oo + start, n), s.Item5.AsSpan(start, n)));
-        return Wrap(res, (int[])output._shape.Clone());
+        return Wrap(res, Shape.Copy(output._shape));
     }
 
     private static void ReluGradRange<T>(ReadOnlySpan<T> gs, ReadOnlySpan<T> o, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
@@ -129,7 +129,7 @@ internal static partial class CpuKernels
             bool r = op switch { CompareKernel.Eq => src[i] == v, CompareKernel.Ge => src[i] >= v, _ => src[i] > v };
             dst[i] = r ? T.One : T.Zero;
         }
-        return Wrap(res, (int[])x._shape.Clone());
+        return Wrap(res, Shape.Copy(x._shape));
     }
 
     /// <summary>A contiguous copy of x with <paramref name="value"/> wherever the 0/1 mask (x's shape) is set.</summary>
@@ -146,7 +146,7 @@ internal static partial class CpuKernels
         var dst = res.Data;
         var m = mask.ContiguousSpan<T>();
         for (int i = 0; i < dst.Length; i++) if (m[i] != T.Zero) dst[i] = value;
-        return Wrap(res, (int[])x._shape.Clone());
+        return Wrap(res, Shape.Copy(x._shape));
     }
 
     // ---- binary with broadcasting ---------------------------------------------------------------------
@@ -170,14 +170,14 @@ internal static partial class CpuKernels
         {
             Split(n, (op, A, ao: a._offset, B, bo: b._offset, dst), static (s, start, len) =>
                 BinaryRow(s.op, s.A, s.ao + start, 1, s.B, s.bo + start, 1, s.dst, start, len));
-            return Wrap(res, (int[])outShape.Clone());
+            return Wrap(res, Shape.Copy(outShape));
         }
         var (dims, st) = Coalesce(outShape, BroadcastStrides(a, outShape), BroadcastStrides(b, outShape), Shape.ContiguousStrides(outShape));
         int rank = dims.Length;
         if (rank == 0)
         {
             if (n > 0) BinaryRow(op, A, a._offset, 0, B, b._offset, 0, dst, 0, 1);
-            return Wrap(res, (int[])outShape.Clone());
+            return Wrap(res, Shape.Copy(outShape));
         }
         int inner = dims[rank - 1];
         int outer = n / Math.Max(inner, 1);
@@ -193,7 +193,7 @@ internal static partial class CpuKernels
                 ia -= st[0][d] * dims[d]; ib -= st[1][d] * dims[d]; io -= st[2][d] * dims[d]; idx[d] = 0;
             }
         }
-        return Wrap(res, (int[])outShape.Clone());
+        return Wrap(res, Shape.Copy(outShape));
     }
 
     /// <summary>One innermost row: out[i] = a[i*sa] op b[i*sb], with TensorPrimitives where the strides allow.</summary>
@@ -267,7 +267,7 @@ internal static partial class CpuKernels
         var res = Result<T>(x.NumElements);   // every element is written
         Split(res.Data.Length, (src, off, res.Data, s, op, scalarFirst), static (st, start, n) =>
             ScalarRange(st.op, st.scalarFirst, st.src.AsSpan(st.off + start, n), st.s, st.Item3.AsSpan(start, n)));
-        return Wrap(res, (int[])x._shape.Clone());
+        return Wrap(res, Shape.Copy(x._shape));
     }
 
     private static void ScalarRange<T>(BinaryKernel op, bool scalarFirst, ReadOnlySpan<T> src, T s, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
@@ -293,7 +293,7 @@ internal static partial class CpuKernels
     {
         int n = Shape.Product(shape);
         bool zero = BitConverter.DoubleToInt64Bits(value) == 0;   // +0.0 only: -0.0 must be written
-        shape = (int[])shape.Clone();
+        shape = Shape.Copy(shape);
         switch (dtype)
         {
             case DType.Float32: return Wrap(Filled(n, zero, (float)value), shape);

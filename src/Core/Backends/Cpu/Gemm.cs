@@ -95,7 +95,7 @@ internal static partial class CpuKernels
             Gemm(m, n, k, new Mat<T>(A, ao, a._strides[^2], a._strides[^1]), new Mat<T>(B, bo, b._strides[^2], b._strides[^1]), dst, t * m * n);
             for (int d = batchShape.Length - 1; d >= 0; d--) { if (++idx[d] < batchShape[d]) break; idx[d] = 0; }
         }
-        return Wrap(res, (int[])outShape.Clone());
+        return Wrap(res, Shape.Copy(outShape));
     }
 
     private static int[] BatchStrides(Tensor t, int[] batchShape)

@@ -73,7 +73,7 @@ internal static partial class CpuKernels
     {
         var src = x.ContiguousSpan<T>();
         var (outer, n, inner) = Split(x._shape, dim);
-        var outShape = (int[])x._shape.Clone();
+        var outShape = Shape.Copy(x._shape);
         outShape[dim] = 1;
         var res = HostPool.Allocate<T>(outer * inner, zeroed: n == 0);   // an empty sum is 0; otherwise every element is written
         var dst = res.Data;
@@ -130,7 +130,7 @@ internal static partial class CpuKernels
                     }
                 dst[o * inner + i] = bi;
             }
-        var outShape = (int[])x._shape.Clone();
+        var outShape = Shape.Copy(x._shape);
         outShape[dim] = 1;
         return Wrap(res, outShape);
     }
@@ -169,6 +169,6 @@ internal static partial class CpuKernels
                 if (inner == 1) c.CopyTo(dst.AsSpan(b, n));
                 else for (int j = 0; j < n; j++) dst[b + j * inner] = c[j];
             }
-        return Wrap(res, (int[])x._shape.Clone());
+        return Wrap(res, Shape.Copy(x._shape));
     }
 }
