@@ -20,6 +20,7 @@
 #     --full           BenchmarkDotNet's default job instead of the quick one (much longer, tighter error bars)
 #     --skip-torch     no PyTorch peer (neither run);  --skip-passive: no OMP_WAIT_POLICY=passive PyTorch run
 #     --skip-libtorch  no libtorch peer;  --skip-dotnet: only the peers (no ratios)
+#     --groups "G ..."  only these groups of rows (gemm step tiny elementwise epoch), e.g. to rerun one row
 #     --skip-epoch     no epoch row: otherwise, when the full data set is in FASHION_MNIST (default
 #                      /usr/share/datasets/fashion-mnist), one epoch of `functional train` and of bench/torch_train.py a round
 #   Environment: PYTHON (default /usr/bin/python3, Debian's python3-torch); TORCH_MIN_TIME (seconds per peer workload,
@@ -45,6 +46,7 @@ while [ $# -gt 0 ]; do
     --skip-libtorch) run_libtorch=0 ;;
     --skip-dotnet) run_dotnet=0 ;;
     --skip-epoch) run_epoch=0 ;;
+    --groups) only_groups="${2:?--groups needs a list, e.g. \"tiny elementwise\"}"; shift ;;
     -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
     *) echo "compare.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -139,6 +141,7 @@ libtorch_side() {   # round group: a failure drops the peer for the rest of the 
 
 groups="gemm step tiny elementwise"
 [ "$run_epoch" = 1 ] && groups="$groups epoch"
+[ -n "${only_groups:-}" ] && groups="$only_groups"
 echo "$rounds round(s) of: $groups ... artifacts: $art" >&2
 for r in $(seq 1 "$rounds"); do
   for g in $groups; do
