@@ -13,18 +13,26 @@ namespace Functional.Bench;
 /// </summary>
 public static class GemmShapeSamples
 {
-    public static int Run(string[] args, int at, TextWriter output)
+    /// <summary>Parses <c>M N K [ta] [tb]</c> at <paramref name="at"/> and makes the two operands (A or B a transposed
+    /// view where asked); <c>Next</c> is the index of the argument after them.</summary>
+    private static (int M, int N, int K, bool Ta, bool Tb, Tensor A, Tensor B, int Next) Operands(string[] args, int at)
     {
         int Int(int i) => int.Parse(args[i], CultureInfo.InvariantCulture);
         int m = Int(at), n = Int(at + 1), k = Int(at + 2), i = at + 3;
         bool ta = false, tb = false;
         for (; i < args.Length && args[i] is "ta" or "tb"; i++)
             if (args[i] == "ta") ta = true; else tb = true;
-        int samples = Int(i);
-        if (samples < 1) throw new ArgumentOutOfRangeException(nameof(args), "--gemm-shape needs at least one sample.");
         var gen = new Generator(1);
         var a = ta ? Tensor.Randn([k, m], gen).T : Tensor.Randn([m, k], gen);
         var b = tb ? Tensor.Randn([n, k], gen).T : Tensor.Randn([k, n], gen);
+        return (m, n, k, ta, tb, a, b, i);
+    }
+
+    public static int Run(string[] args, int at, TextWriter output)
+    {
+        var (m, n, k, ta, tb, a, b, i) = Operands(args, at);
+        int samples = int.Parse(args[i], CultureInfo.InvariantCulture);
+        if (samples < 1) throw new ArgumentOutOfRangeException(nameof(args), "--gemm-shape needs at least one sample.");
         double flops = 2.0 * m * n * k;
         int warm = (int)Math.Clamp(2e9 / flops, 5, 2000);   // about a second's worth at 100 GFLOP/s, so the JIT and workers settle
         for (int w = 0; w < warm; w++) a.MatMul(b);
@@ -53,16 +61,9 @@ public static class GemmShapeSamples
     /// </summary>
     public static int RunAb(string[] args, int at, TextWriter output)
     {
-        int Int(int i) => int.Parse(args[i], CultureInfo.InvariantCulture);
-        int m = Int(at), n = Int(at + 1), k = Int(at + 2), i = at + 3;
-        bool ta = false, tb = false;
-        for (; i < args.Length && args[i] is "ta" or "tb"; i++)
-            if (args[i] == "ta") ta = true; else tb = true;
-        int pairs = Int(i);
+        var (m, n, k, ta, tb, a, b, i) = Operands(args, at);
+        int pairs = int.Parse(args[i], CultureInfo.InvariantCulture);
         string[] configs = [args[i + 1], args[i + 2]];
-        var gen = new Generator(1);
-        var a = ta ? Tensor.Randn([k, m], gen).T : Tensor.Randn([m, k], gen);
-        var b = tb ? Tensor.Randn([n, k], gen).T : Tensor.Randn([k, n], gen);
         double flops = 2.0 * m * n * k;
         int warm = (int)Math.Clamp(1e9 / flops, 3, 1000);
         var times = new double[2][];

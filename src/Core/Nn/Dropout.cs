@@ -46,14 +46,16 @@ public sealed class Dropout : Module
             {
                 double scale = keep == 0 ? 0 : 1.0 / keep;
                 var m = HostPool.Allocate<double>(n, zeroed: false);
-                for (int i = 0; i < n; i++) m.Data[i] = _gen.NextDouble() < keep ? scale : 0;
+                var d = m.Data;
+                for (int i = 0; i < n; i++) d[i] = _gen.NextDouble() < keep ? scale : 0;
                 mask = Tensor.FromPooled(m, shape, x.Device);
             }
             else
             {
                 float scale = keep == 0 ? 0 : 1f / (float)keep;
                 var m = HostPool.Allocate<float>(n, zeroed: false);
-                for (int i = 0; i < n; i++) m.Data[i] = _gen.NextDouble() < keep ? scale : 0;
+                var d = m.Data;
+                for (int i = 0; i < n; i++) d[i] = _gen.NextDouble() < keep ? scale : 0;
                 mask = Tensor.FromPooled(m, shape, x.Device);
             }
         }

@@ -10,7 +10,9 @@ namespace Functional;
 // collection every two or three steps and ran at half speed (bench/README.md, "Allocation baseline for issue 19").
 // PyTorch frees a result the moment its last reference goes; .NET cannot tell us that, so we recycle instead.
 //
-// What: every host storage of at least MinBytes comes from here (Storage<T>.Allocate). Its array is recorded next to
+// What: every host storage the library allocates of at least MinBytes comes from here (HostPool.Allocate: the CPU
+// kernels' results, SGD directions, Dropout masks, dataset batches; arrays a caller hands over are wrapped, not pooled).
+// Its array is recorded next to
 // a weak handle on the storage that owns it. When a storage is found dead, its array goes to a free list keyed by
 // element type and exact length (storages assume Length == NumElements of a fresh result: Engine's gradient stealing,
 // the kernels' spans), and the next allocation of that length takes it instead of asking the runtime. In steady state a
@@ -46,7 +48,8 @@ internal static class HostPool
     /// cheaply in gen 0, and pooling would only add the bookkeeping.</summary>
     public const int MinBytes = 85_000;
 
-    /// <summary>The least the pool allocates fresh between two sweeps before it asks for a collection.</summary>
+    /// <summary>The least the pool hands out (fresh or reused) between two sweeps before a miss makes it ask for a
+    /// collection (see <see cref="Budget"/>).</summary>
     public const long MinBudget = 32L << 20;
 
     /// <summary>Sweeps after which a free list nobody took from is dropped.</summary>

@@ -54,13 +54,13 @@ public readonly struct Shape : IEquatable<Shape>
         return (int)n;
     }
 
-    /// <summary>Row-major (C-contiguous) strides for <paramref name="dims"/>. Only an empty tensor's can pass
-    /// int.MaxValue (PyTorch's zeros(0, 65536, 65536) has stride 2^32): they saturate there, as no element is ever
-    /// addressed through them.</summary>
     /// <summary>A copy of a dims array for a new tensor to own; the empty dims of a 0-d tensor are shared (an empty array
     /// cannot change), which saves the tiny-op path an allocation per op.</summary>
     internal static int[] Copy(int[] dims) => dims.Length == 0 ? dims : (int[])dims.Clone();
 
+    /// <summary>Row-major (C-contiguous) strides for <paramref name="dims"/>. Only an empty tensor's can pass
+    /// int.MaxValue (PyTorch's zeros(0, 65536, 65536) has stride 2^32): they saturate there, as no element is ever
+    /// addressed through them.</summary>
     internal static int[] ContiguousStrides(int[] dims)
     {
         if (dims.Length == 0) return dims;   // shape and strides of a 0-d tensor: the same (immutable) empty array

@@ -18,7 +18,7 @@ internal static partial class CpuKernels
     {
         var (src, off) = DenseArray<T>(x);
         var res = Result<T>(x.NumElements);   // every element is written
-        Split(res.Data.Length, (src, off, res.Data, op), static (s, start, n) =>
+        AcrossCores(res.Data.Length, (src, off, res.Data, op), static (s, start, n) =>
             UnaryRange(s.op, s.src.AsSpan(s.off + start, n), s.Item3.AsSpan(start, n)));
         return Wrap(res, Shape.Copy(x._shape));
     }
@@ -51,7 +51,7 @@ internal static partial class CpuKernels
 
     /// <summary>Runs body(state, start, length) over [0, n), in ranges on every core when n is large enough (Note
     /// [Elementwise Split]); ranges start at multiples of 64 elements so no two cores write one cache line.</summary>
-    private static void Split<TState>(int n, TState state, Action<TState, int, int> body)
+    private static void AcrossCores<TState>(int n, TState state, Action<TState, int, int> body)
     {
         int parts = Math.Min(ForkJoin.Threads, n / SplitGrain);
         if (parts <= 1) { body(state, 0, n); return; }
@@ -82,7 +82,7 @@ internal static partial class CpuKernels
         var (gs, go) = DenseArray<T>(g);
         var (o, oo) = DenseArray<T>(output);
         var res = Result<T>(output.NumElements);
-        Split(res.Data.Length, (gs, go, o, oo, res.Data), static (s, start, n) =>
+        AcrossCores(res.Data.Length, (gs, go, o, oo, res.Data), static (s, start, n) =>
             ReluGradRange(s.gs.AsSpan(s.go + start, n), s.o.AsSpan(s.oo + start, n), s.Item5.AsSpan(start, n)));
         return Wrap(res, Shape.Copy(output._shape));
     }
@@ -168,7 +168,7 @@ internal static partial class CpuKernels
         bool sameShape = a._shape.AsSpan().SequenceEqual(outShape) && b._shape.AsSpan().SequenceEqual(outShape);
         if (sameShape && a._isContiguous && b._isContiguous)
         {
-            Split(n, (op, A, ao: a._offset, B, bo: b._offset, dst), static (s, start, len) =>
+            AcrossCores(n, (op, A, ao: a._offset, B, bo: b._offset, dst), static (s, start, len) =>
                 BinaryRow(s.op, s.A, s.ao + start, 1, s.B, s.bo + start, 1, s.dst, start, len));
             return Wrap(res, Shape.Copy(outShape));
         }
@@ -265,7 +265,7 @@ internal static partial class CpuKernels
     {
         var (src, off) = DenseArray<T>(x);
         var res = Result<T>(x.NumElements);   // every element is written
-        Split(res.Data.Length, (src, off, res.Data, s, op, scalarFirst), static (st, start, n) =>
+        AcrossCores(res.Data.Length, (src, off, res.Data, s, op, scalarFirst), static (st, start, n) =>
             ScalarRange(st.op, st.scalarFirst, st.src.AsSpan(st.off + start, n), st.s, st.Item3.AsSpan(start, n)));
         return Wrap(res, Shape.Copy(x._shape));
     }

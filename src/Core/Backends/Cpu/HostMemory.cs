@@ -2,8 +2,8 @@ namespace Functional;
 
 // Host memory behind CPU tensors: a kernel's result storage (Result, from the pool of Note [Host Pool]), wrapping an
 // array the caller hands over (Wrap), reading a tensor out as a fresh row-major array (ToContiguousArray) or into a fresh
-// result (ContiguousCopy), and the strided copy under them and under the copy kernels (BroadcastStrides, CopyStrided, Coalesce). No kernel logic here: the kernels (Elementwise.cs, Reduce.cs,
-// Gemm.cs, Copy.cs) build on these.
+// result (ContiguousCopy), and the strided copy under them and under the copy kernels (BroadcastStrides, CopyStrided,
+// Coalesce). No kernel logic here: the kernels (Elementwise.cs, Reduce.cs, Gemm.cs, Copy.cs) build on these.
 internal static partial class CpuKernels
 {
     /// <summary>A kernel's result storage of <paramref name="n"/> elements, not cleared: the kernel writes every element.
